@@ -1,0 +1,88 @@
+/* store.h — the durable, tamper-evident event log (SQLite).
+ *
+ * One row per engine event, appended in one transaction per call and
+ * committed (fsync'd under synchronous=FULL) before fq_store_append returns.
+ * Each row carries hash = SHA-256(prev_hash || canonical bytes), hex, with 64
+ * zeros before the first row; docs/audit.md defines the canonical bytes (the
+ * event as canonical JSON, see fq_event_encode).
+ *
+ * Recovery: fq_store_recover applies the events of the current business day
+ * (from its last "day" event on) to a fresh engine, giving back the state the
+ * server had when it stopped. */
+#ifndef FAIRQ_STORE_H
+#define FAIRQ_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fairq/common.h"
+#include "fairq/engine.h"
+
+#define FQ_HASH_HEX 65 /* 64 hex digits + NUL */
+
+typedef struct fq_store fq_store;
+
+enum {
+    FQ_STORE_READONLY = 1u << 0,  /* verify, audit: never writes, never migrates */
+    FQ_STORE_EXCLUSIVE = 1u << 1, /* serve: refuse when another server holds the db */
+    FQ_STORE_CREATE = 1u << 2     /* create the file when missing */
+};
+
+/* Opens (and, unless read-only, creates / migrates) the database at path.
+ * synchronous: "full", "normal" or "off" (NULL = "full"). On error returns a
+ * status and writes a human-readable reason into err: FQ_EIO (cannot open),
+ * FQ_ECORRUPT (not a fairq database, or damaged), FQ_EVERSION (written by a
+ * newer fairq), FQ_EBUSY (another server holds it). Never overwrites an
+ * existing file it cannot understand. */
+fq_status fq_store_open(const char *path, const char *synchronous, unsigned flags,
+                        fq_store **out, char *err, size_t errlen);
+void fq_store_close(fq_store *s); /* NULL is a no-op */
+
+/* The schema version the file has (after migrations when writable). */
+int fq_store_schema_version(const fq_store *s);
+
+/* Appends n events in one transaction: the event rows, their hashes and the
+ * derived per-ticket rows. Returns only after the commit. cfg maps indices to
+ * ids. On error nothing was written. */
+fq_status fq_store_append(fq_store *s, const fq_sched_cfg *cfg, const fq_event *evs, size_t n);
+
+/* Rebuilds state: applies the current day's events (from the last "day"
+ * event) to e, which must be fresh. FQ_ECORRUPT when an event does not decode
+ * or does not apply; err says which seq. */
+fq_status fq_store_recover(fq_store *s, fq_engine *e, char *err, size_t errlen);
+
+/* One row of the log as stored. Pointers are valid during the callback only. */
+typedef struct fq_store_row {
+    uint64_t seq;          /* 1, 2, ... */
+    const char *data;      /* canonical event bytes (JSON text, not NUL-terminated) */
+    size_t len;
+    const char *prev_hash; /* 64 hex digits */
+    const char *hash;      /* 64 hex digits */
+} fq_store_row;
+typedef bool (*fq_store_row_fn)(const fq_store_row *row, void *ctx);
+
+/* Rows with seq > after, in order, at most limit (0 = all). */
+fq_status fq_store_each(fq_store *s, uint64_t after, uint64_t limit, fq_store_row_fn fn,
+                        void *ctx);
+
+/* Number of events and the chain head (64 zeros when empty). */
+fq_status fq_store_head(fq_store *s, uint64_t *count, char head[FQ_HASH_HEX]);
+
+/* Recomputes the whole chain. FQ_OK: *count and head set. FQ_ECORRUPT: bad_seq
+ * is the first sequence number whose row is missing, edited or out of place. */
+fq_status fq_store_verify(fq_store *s, uint64_t *count, char head[FQ_HASH_HEX],
+                          uint64_t *bad_seq);
+
+/* Canonical event bytes (docs/audit.md): a JSON object with the keys of the
+ * event's type in a fixed order, ids instead of indices. Writes at most len
+ * bytes; returns the length, or a negative fq_status. */
+int fq_event_encode(const fq_sched_cfg *cfg, const fq_event *ev, char *buf, size_t len);
+/* The inverse; FQ_ECORRUPT on anything it does not recognise (unknown ids too). */
+fq_status fq_event_decode(const fq_sched_cfg *cfg, const char *data, size_t len, fq_event *out);
+
+/* Business day (yyyymmdd) that contains `now` in timezone tz for a day that
+ * starts day_starts_min minutes after local midnight. Handles DST. */
+int32_t fq_business_day(fq_time now, const char *tz, int day_starts_min);
+
+#endif
