@@ -12,6 +12,7 @@ typedef struct command {
 
 static const command commands[] = {
     /* Subcommands are added here as their modules land. */
+    {"check-config", fq_cmd_check_config, "validate a configuration file"},
     {NULL, NULL, NULL},
 };
 
