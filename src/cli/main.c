@@ -13,6 +13,7 @@ typedef struct command {
 static const command commands[] = {
     /* Subcommands are added here as their modules land. */
     {"check-config", fq_cmd_check_config, "validate a configuration file"},
+    {"simulate", fq_cmd_simulate, "simulate the branch with the real scheduler"},
     {NULL, NULL, NULL},
 };
 
