@@ -85,4 +85,20 @@ fq_status fq_event_decode(const fq_sched_cfg *cfg, const char *data, size_t len,
  * starts day_starts_min minutes after local midnight. Handles DST. */
 int32_t fq_business_day(fq_time now, const char *tz, int day_starts_min);
 
+/* --- added by the store module (append-only) ------------------------------ */
+
+/* fq_store_verify with words: on FQ_ECORRUPT `why` holds the line `fairq
+ * verify` prints, e.g. "bad event 17: hash mismatch" or "missing event 17";
+ * on other errors what failed. why may be NULL. */
+fq_status fq_store_verify_explain(fq_store *s, uint64_t *count, char head[FQ_HASH_HEX],
+                                  uint64_t *bad_seq, char *why, size_t whylen);
+
+/* The instant business day `day` (yyyymmdd) begins: the first instant whose
+ * local wall-clock time in tz is at or after day_starts_min on that date (in
+ * a skipped DST hour, the moment of the jump; in a repeated hour, the first
+ * pass). fq_business_day(t) == day exactly for start(day) <= t < start(day+1).
+ * Both functions set TZ temporarily unless it already equals tz: call them
+ * from one thread only. */
+fq_time fq_business_day_start(int32_t day, const char *tz, int day_starts_min);
+
 #endif

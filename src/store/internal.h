@@ -1,0 +1,46 @@
+/* internal.h — the fq_store struct, shared by store.c and recover.c only.
+ *
+ * recover.c is a separate object so that programs which only read the log
+ * (fairq verify, audit) do not pull the engine's apply into their link. */
+#ifndef FAIRQ_STORE_INTERNAL_H
+#define FAIRQ_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fairq/store.h"
+#include "store/chain.h"
+
+enum {
+    ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_INSERT_EVENT, ST_INSERT_DAY, ST_ISSUE, ST_CALLED,
+    ST_RECALLED, ST_STARTED, ST_FINISH, ST_TRANSFERRED, ST_COUNT
+};
+
+struct fq_store {
+    sqlite3 *db;
+    char *path;
+    unsigned flags;
+    int lock_fd;          /* EXCLUSIVE: flock()ed "<path>.lock", else -1 */
+    int version;          /* schema version of the file */
+    fq_chain *chain;
+    /* Cache of the log's end, authoritative for a writable store (nobody else
+     * writes: EXCLUSIVE, or a test that knows what it does). */
+    uint64_t next_seq;
+    char head[FQ_HASH_HEX];
+    int32_t day;          /* yyyymmdd of the last day event, 0 = none */
+    sqlite3_stmt *st[ST_COUNT]; /* writer statements (writable stores) */
+};
+
+/* Writes "fmt..." into err and returns st. */
+fq_status fq_store_fail(char *err, size_t errlen, fq_status st, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* fq_status for a SQLite result code. */
+fq_status fq_store_map_rc(int rc);
+
+/* Recomputes the last row's hash: FQ_ECORRUPT (err says so) when it does not
+ * match, so a damaged tail stops a server from building on it. */
+fq_status fq_store_check_tail(fq_store *s, char *err, size_t errlen);
+
+#endif
