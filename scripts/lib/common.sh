@@ -22,7 +22,15 @@ fq_need_packages() {
 
 FQ_BUILD_PACKAGES=(build-essential cmake pkg-config libwebsockets-dev libsqlite3-dev
   libconfig-dev libjansson-dev libssl-dev libqrencode-dev)
-FQ_TEST_PACKAGES=(libcmocka-dev clang libclang-rt-14-dev nodejs npm chromium sqlite3)
+FQ_TEST_PACKAGES=(libcmocka-dev clang libclang-rt-14-dev chromium sqlite3)
+
+# Node.js may come from Debian or be preinstalled from elsewhere (then the
+# Debian npm package conflicts with it): only install it when missing.
+fq_need_node() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    fq_need_packages nodejs npm
+  fi
+}
 
 # fq_build DIR CMAKE-ARGS... — configure (once) and build into DIR.
 fq_build() {
