@@ -1,0 +1,451 @@
+// i18n.js — every word the pages show, in zh-CN and en, and the language switch.
+//
+// Markup names its strings with data-i18n="key" (text), data-i18n-label
+// (aria-label), data-i18n-placeholder and data-i18n-title; applyI18n()
+// fills them in. Scripts use t(key, {name: value}) for strings with
+// parameters. The language is the visitor's last choice (localStorage),
+// else the branch's first language from /api/v1/info, else English.
+
+const STRINGS = {
+  'zh-CN': {
+    'lang.name': '中文',
+    'lang.switch': '语言',
+    'common.offline': '连接中断，正在重连…',
+    'common.loading': '正在加载…',
+    'common.network': '无法连接服务器，请稍后再试。',
+    'common.skip': '跳到主要内容',
+
+    'home.title': 'fairq 排队系统',
+    'home.lead': '本网点的公平排队系统。',
+    'home.display': '大厅叫号屏',
+    'home.display.desc': '在等候大厅显示正在叫的号码和窗口，并语音播报。',
+    'home.kiosk': '取号机',
+    'home.kiosk.desc': '客户选择业务并取号。需要取号机令牌：/kiosk/?token=…',
+    'home.counter': '柜台工作台',
+    'home.counter.desc': '叫号、重呼、转移，查看完整队列。需要员工令牌：/counter/?token=…',
+    'home.audit': '审计',
+    'home.audit.desc': '各类别的等候时间和事件日志的完整性。',
+    'home.ticket': '查看排队进度：请扫描号票上的二维码。',
+
+    'display.title': '叫号屏',
+    'display.nowCalling': '正在叫号',
+    'display.recent': '最近叫号',
+    'display.counter': '窗口',
+    'display.toCounter': '{number} 号请到 {counter} 号窗口',
+    'display.waiting': '等候人数',
+    'display.none': '暂无叫号',
+    'display.enableSound': '点击开启声音',
+    'display.soundOn': '声音已开启',
+    'display.announce': '请 {number} 号到 {counter} 号窗口',
+
+    'kiosk.title': '取号',
+    'kiosk.chooseService': '请选择业务',
+    'kiosk.priority.button': '需要优先服务',
+    'kiosk.priority.hint': '适用于老年人、残障人士和孕妇',
+    'kiosk.priority.title': '优先服务',
+    'kiosk.priority.lead': '请选择适用于您的情况。此信息只用于安排办理顺序，不会显示在任何屏幕或号票上。',
+    'kiosk.priority.chosen': '优先服务：{reason}',
+    'kiosk.priority.choose': '请选择业务',
+    'kiosk.priority.cancel': '改为普通取号',
+    'kiosk.back': '返回',
+    'kiosk.issuing': '正在出票…',
+    'kiosk.ticket.yourNumber': '您的号码',
+    'kiosk.ticket.issued': '取号时间 {time}',
+    'kiosk.ticket.watch': '请留意大屏叫号和语音播报。',
+    'kiosk.ticket.scan': '用手机扫码，随时查看排队进度',
+    'kiosk.ticket.print': '打印号票',
+    'kiosk.ticket.done': '完成',
+    'kiosk.ticket.returning': '{n} 秒后返回首页',
+    'kiosk.err.rate': '取号过于频繁，请稍候片刻再试。',
+    'kiosk.err.token': '本机尚未配置（缺少或无效的取号机令牌），请联系工作人员。',
+    'kiosk.err.generic': '暂时无法取号：{message}',
+    'kiosk.noServices': '暂无可办理的业务。',
+
+    'wait.unknown': '暂无预计等候时间',
+    'wait.lessThanMinute': '预计等候不到 1 分钟',
+    'wait.minutes': '预计等候约 {n} 分钟',
+    'wait.note': '根据当前排队情况估算，可能会变化。',
+
+    'reason.elderly': '老年人',
+    'reason.disabled': '残障人士',
+    'reason.pregnant': '孕妇',
+    'class.vip': '贵宾',
+    'class.priority': '优先',
+    'class.regular': '普通',
+
+    'status.waiting': '等候中',
+    'status.called': '已叫号',
+    'status.serving': '办理中',
+    'status.done': '已办结',
+    'status.no_show': '过号',
+    'status.cancelled': '已取消',
+    'status.closed': '已关闭',
+
+    'ticket.title': '您的排队号',
+    'ticket.number': '号码',
+    'ticket.status': '状态',
+    'ticket.goTo': '请到窗口',
+    'ticket.counterN': '{counter} 号窗口',
+    'ticket.long.waiting': '正在等候，请留意叫号。',
+    'ticket.long.called': '已叫到您的号码，请前往窗口。',
+    'ticket.long.serving': '正在为您办理。',
+    'ticket.long.done': '业务已办结，谢谢光临。',
+    'ticket.long.no_show': '您的号码已叫过但未到场，请联系工作人员。',
+    'ticket.long.cancelled': '此号已取消。',
+    'ticket.long.closed': '本营业日已结束，此号已关闭。',
+    'ticket.issued': '取号时间 {time}',
+    'ticket.calledAt': '叫号时间 {time}',
+    'ticket.cancel': '取消排队',
+    'ticket.confirm': '确定取消此号吗？取消后将失去排队位置。',
+    'ticket.confirmYes': '确定取消',
+    'ticket.confirmNo': '保留此号',
+    'ticket.cancelled': '已取消。',
+    'ticket.cancelFailed': '无法取消：{message}',
+    'ticket.notFound': '找不到此号。请检查号票上的链接。',
+    'ticket.updated': '更新于 {time}',
+    'ticket.live': '本页面会自动更新。',
+
+    'counter.title': '柜台工作台',
+    'counter.counter': '窗口',
+    'counter.state': '窗口状态',
+    'counter.state.open': '开放',
+    'counter.state.paused': '暂停',
+    'counter.state.closed': '关闭',
+    'counter.open': '开启',
+    'counter.pause': '暂停',
+    'counter.close': '关闭',
+    'counter.next': '叫下一位',
+    'counter.recall': '重呼',
+    'counter.noShow': '过号',
+    'counter.start': '开始办理',
+    'counter.complete': '办结',
+    'counter.transfer': '转移',
+    'counter.transferTo': '转至业务',
+    'counter.current': '当前号码',
+    'counter.noTicket': '无',
+    'counter.manual': '手动叫号',
+    'counter.manual.ticket': '号码',
+    'counter.manual.reason': '原因（必填）',
+    'counter.manual.warn': '请勿填写姓名、电话等个人信息。',
+    'counter.manual.call': '叫此号',
+    'counter.manual.needReason': '请填写手动叫号的原因。',
+    'counter.manual.needTicket': '请选择一个等候中的号码。',
+    'counter.queue': '排队列表',
+    'counter.col.number': '号码',
+    'counter.col.service': '业务',
+    'counter.col.class': '类别',
+    'counter.col.reason': '原因',
+    'counter.col.status': '状态',
+    'counter.col.wait': '已等候',
+    'counter.col.counter': '窗口',
+    'counter.overdue': '超时',
+    'counter.emptyQueue': '目前无人等候。',
+    'counter.waitingCount': '等候 {n} 人',
+    'counter.policy': '调度策略：{policy}',
+    'counter.alarm': '等候超时告警：{ticket} 已超过等候上限（自 {since} 起）。请尽快叫号。',
+    'counter.counters': '各窗口',
+    'counter.called': '已叫 {number}',
+    'counter.nobody': '本窗口的业务暂无人等候。',
+    'counter.done': '完成：{action}',
+    'counter.conflict': '当前状态不允许此操作：{message}',
+    'counter.error': '操作失败：{message}',
+    'counter.shortcuts': '快捷键：N 叫下一位 · R 重呼 · S 开始办理 · C 办结 · X 过号',
+    'counter.token.title': '员工登录',
+    'counter.token.label': '员工令牌',
+    'counter.token.use': '使用此令牌',
+    'counter.token.hint': '请用 /counter/?token=… 打开本页，或在此粘贴员工令牌。',
+    'counter.token.rejected': '令牌被拒绝。请获取有效的员工令牌。',
+    'counter.token.forget': '退出登录',
+    'counter.live': '实时',
+
+    'audit.title': '审计报告',
+    'audit.lead': '审计员的报告将显示在此页面。当前版本的页面尚未内置报告查看器，请使用下列方式获得同一份报告：',
+    'audit.cli': '在服务器上生成 HTML 报告：',
+    'audit.api': '或使用审计员令牌通过接口获取：',
+    'audit.verify': '检查事件日志未被篡改（哈希链）：',
+    'audit.docs': '各项指标的含义见 fairq 源代码中的 docs/audit.md。',
+    'audit.back': '返回首页'
+  },
+  en: {
+    'lang.name': 'English',
+    'lang.switch': 'Language',
+    'common.offline': 'Offline — reconnecting…',
+    'common.loading': 'Loading…',
+    'common.network': 'Cannot reach the server. Please try again shortly.',
+    'common.skip': 'Skip to main content',
+
+    'home.title': 'fairq',
+    'home.lead': 'Fair queueing for this branch.',
+    'home.display': 'Lobby screen',
+    'home.display.desc': 'Shows which number goes to which counter, and announces it.',
+    'home.kiosk': 'Ticket kiosk',
+    'home.kiosk.desc': 'Customers choose a service and take a ticket. Needs a kiosk token: /kiosk/?token=…',
+    'home.counter': 'Staff console',
+    'home.counter.desc': 'Call, recall, transfer, and the whole queue. Needs a staff token: /counter/?token=…',
+    'home.audit': 'Audit',
+    'home.audit.desc': 'Wait times per class and the integrity of the event log.',
+    'home.ticket': 'To follow a ticket, scan the QR code printed on it.',
+
+    'display.title': 'Now calling',
+    'display.nowCalling': 'Now calling',
+    'display.recent': 'Recent calls',
+    'display.counter': 'Counter',
+    'display.toCounter': '{number} to counter {counter}',
+    'display.waiting': 'Waiting',
+    'display.none': 'No calls yet',
+    'display.enableSound': 'Click to enable sound',
+    'display.soundOn': 'Sound on',
+    'display.announce': 'Ticket {number}, please go to counter {counter}',
+
+    'kiosk.title': 'Take a ticket',
+    'kiosk.chooseService': 'Choose a service',
+    'kiosk.priority.button': 'I need priority service',
+    'kiosk.priority.hint': 'For older customers, customers with a disability, and pregnant customers',
+    'kiosk.priority.title': 'Priority service',
+    'kiosk.priority.lead': 'Please choose what applies to you. It is used only to order the queue and never appears on any screen or ticket.',
+    'kiosk.priority.chosen': 'Priority service: {reason}',
+    'kiosk.priority.choose': 'Now choose a service',
+    'kiosk.priority.cancel': 'Take a regular ticket instead',
+    'kiosk.back': 'Back',
+    'kiosk.issuing': 'Issuing your ticket…',
+    'kiosk.ticket.yourNumber': 'Your number',
+    'kiosk.ticket.issued': 'Issued at {time}',
+    'kiosk.ticket.watch': 'Please watch the screens and listen for your number.',
+    'kiosk.ticket.scan': 'Scan to follow your ticket on your phone',
+    'kiosk.ticket.print': 'Print ticket',
+    'kiosk.ticket.done': 'Done',
+    'kiosk.ticket.returning': 'Back to the start in {n} s',
+    'kiosk.err.rate': 'Too many tickets at once. Please wait a moment and try again.',
+    'kiosk.err.token': 'This kiosk is not set up (kiosk token missing or rejected). Please ask staff.',
+    'kiosk.err.generic': 'Could not issue a ticket: {message}',
+    'kiosk.noServices': 'No services are available.',
+
+    'wait.unknown': 'No wait estimate yet',
+    'wait.lessThanMinute': 'Estimated wait: less than a minute',
+    'wait.minutes': 'Estimated wait: about {n} minutes',
+    'wait.note': 'Estimated from the current queue; it can change.',
+
+    'reason.elderly': 'Older customer',
+    'reason.disabled': 'Disability',
+    'reason.pregnant': 'Pregnancy',
+    'class.vip': 'VIP',
+    'class.priority': 'Priority',
+    'class.regular': 'Regular',
+
+    'status.waiting': 'Waiting',
+    'status.called': 'Called',
+    'status.serving': 'Being served',
+    'status.done': 'Done',
+    'status.no_show': 'Missed',
+    'status.cancelled': 'Cancelled',
+    'status.closed': 'Closed',
+
+    'ticket.title': 'Your ticket',
+    'ticket.number': 'Number',
+    'ticket.status': 'Status',
+    'ticket.goTo': 'Please go to',
+    'ticket.counterN': 'Counter {counter}',
+    'ticket.long.waiting': 'You are in the queue. Please listen for your number.',
+    'ticket.long.called': 'Your number has been called. Please go to the counter.',
+    'ticket.long.serving': 'You are being served.',
+    'ticket.long.done': 'Finished. Thank you for visiting.',
+    'ticket.long.no_show': 'Your number was called but you were not there. Please ask staff.',
+    'ticket.long.cancelled': 'This ticket was cancelled.',
+    'ticket.long.closed': 'The business day has ended; this ticket is closed.',
+    'ticket.issued': 'Issued at {time}',
+    'ticket.calledAt': 'Called at {time}',
+    'ticket.cancel': 'Cancel my ticket',
+    'ticket.confirm': 'Cancel this ticket? You will lose your place in the queue.',
+    'ticket.confirmYes': 'Yes, cancel it',
+    'ticket.confirmNo': 'Keep my ticket',
+    'ticket.cancelled': 'Cancelled.',
+    'ticket.cancelFailed': 'Could not cancel: {message}',
+    'ticket.notFound': 'Ticket not found. Please check the link on your ticket.',
+    'ticket.updated': 'Updated {time}',
+    'ticket.live': 'This page updates by itself.',
+
+    'counter.title': 'Counter console',
+    'counter.counter': 'Counter',
+    'counter.state': 'Counter state',
+    'counter.state.open': 'Open',
+    'counter.state.paused': 'Paused',
+    'counter.state.closed': 'Closed',
+    'counter.open': 'Open',
+    'counter.pause': 'Pause',
+    'counter.close': 'Close',
+    'counter.next': 'Call next',
+    'counter.recall': 'Recall',
+    'counter.noShow': 'No-show',
+    'counter.start': 'Start service',
+    'counter.complete': 'Complete',
+    'counter.transfer': 'Transfer',
+    'counter.transferTo': 'Transfer to service',
+    'counter.current': 'Current ticket',
+    'counter.noTicket': 'None',
+    'counter.manual': 'Manual call',
+    'counter.manual.ticket': 'Ticket',
+    'counter.manual.reason': 'Reason (required)',
+    'counter.manual.warn': 'Do not enter names, phone numbers or other personal data.',
+    'counter.manual.call': 'Call this ticket',
+    'counter.manual.needReason': 'Please give a reason for the manual call.',
+    'counter.manual.needTicket': 'Please choose a waiting ticket.',
+    'counter.queue': 'Queue',
+    'counter.col.number': 'Number',
+    'counter.col.service': 'Service',
+    'counter.col.class': 'Class',
+    'counter.col.reason': 'Reason',
+    'counter.col.status': 'Status',
+    'counter.col.wait': 'Waited',
+    'counter.col.counter': 'Counter',
+    'counter.overdue': 'overdue',
+    'counter.emptyQueue': 'Nobody is waiting.',
+    'counter.waitingCount': '{n} waiting',
+    'counter.policy': 'Policy: {policy}',
+    'counter.alarm': 'Starvation alarm: {ticket} has waited past its limit (since {since}). Please call it soon.',
+    'counter.counters': 'Counters',
+    'counter.called': 'Called {number}',
+    'counter.nobody': 'Nobody is waiting for this counter\u2019s services.',
+    'counter.done': 'Done: {action}',
+    'counter.conflict': 'Not possible now: {message}',
+    'counter.error': 'Failed: {message}',
+    'counter.shortcuts': 'Shortcuts: N next · R recall · S start · C complete · X no-show',
+    'counter.token.title': 'Staff sign-in',
+    'counter.token.label': 'Staff token',
+    'counter.token.use': 'Use this token',
+    'counter.token.hint': 'Open this page as /counter/?token=… or paste the staff token here.',
+    'counter.token.rejected': 'Token rejected. Please get a valid staff token.',
+    'counter.token.forget': 'Sign out',
+    'counter.live': 'Live',
+
+    'audit.title': 'Audit report',
+    'audit.lead': 'The auditor\u2019s report will appear on this page. This version has no built-in report viewer yet; until it does, the same report is available here:',
+    'audit.cli': 'Produce the HTML report on the server:',
+    'audit.api': 'Or fetch it from the API with an auditor token:',
+    'audit.verify': 'Check that the event log was not edited (hash chain):',
+    'audit.docs': 'What each figure means: docs/audit.md in the fairq source.',
+    'audit.back': 'Back to the start page'
+  }
+};
+
+export const SUPPORTED = Object.keys(STRINGS);
+const STORAGE_KEY = 'fairq.lang';
+let current = 'en';
+
+// Returns the string for key in `lang` (default: the current language) with
+// {name} placeholders replaced; falls back to English, then to the key.
+export function t(key, params, lang) {
+  const table = STRINGS[lang || current] || STRINGS.en;
+  let s = table[key];
+  if (s === undefined) s = STRINGS.en[key];
+  if (s === undefined) return key;
+  if (params) {
+    s = s.replace(/\{(\w+)\}/g, (m, name) => (params[name] !== undefined ? String(params[name]) : m));
+  }
+  return s;
+}
+
+// True when `key` has a translation (used to fall back to raw ids).
+export function has(key) {
+  return STRINGS.en[key] !== undefined;
+}
+
+export function getLang() {
+  return current;
+}
+
+function pick(lang) {
+  if (!lang) return null;
+  if (STRINGS[lang]) return lang;
+  const base = lang.split('-')[0].toLowerCase();
+  for (const l of SUPPORTED) if (l.split('-')[0].toLowerCase() === base) return l;
+  return null;
+}
+
+// Chooses the language: stored choice, else the first of the branch's
+// languages we have strings for, else English. Sets <html lang>.
+export function initLang(branchLanguages) {
+  let stored = null;
+  try {
+    stored = window.localStorage.getItem(STORAGE_KEY);
+  } catch (e) {
+    stored = null;
+  }
+  let chosen = pick(stored);
+  if (!chosen && branchLanguages) {
+    for (const l of branchLanguages) {
+      chosen = pick(l);
+      if (chosen) break;
+    }
+  }
+  current = chosen || 'en';
+  document.documentElement.lang = current;
+  return current;
+}
+
+export function setLang(lang) {
+  const l = pick(lang);
+  if (!l) return current;
+  current = l;
+  document.documentElement.lang = l;
+  try {
+    window.localStorage.setItem(STORAGE_KEY, l);
+  } catch (e) {
+    // remembered for this visit only
+  }
+  return l;
+}
+
+// Fills every element under root that names a string.
+export function applyI18n(root) {
+  const r = root || document;
+  r.querySelectorAll('[data-i18n]').forEach((el) => {
+    el.textContent = t(el.getAttribute('data-i18n'));
+  });
+  r.querySelectorAll('[data-i18n-label]').forEach((el) => {
+    el.setAttribute('aria-label', t(el.getAttribute('data-i18n-label')));
+  });
+  r.querySelectorAll('[data-i18n-placeholder]').forEach((el) => {
+    el.setAttribute('placeholder', t(el.getAttribute('data-i18n-placeholder')));
+  });
+  r.querySelectorAll('[data-i18n-title]').forEach((el) => {
+    el.setAttribute('title', t(el.getAttribute('data-i18n-title')));
+  });
+}
+
+// Builds the language switch into `container`: one button per supported
+// language, the branch's languages first. onChange(lang) runs after a switch
+// (the page re-renders its dynamic parts).
+export function mountLangSwitch(container, branchLanguages, onChange) {
+  const order = [];
+  (branchLanguages || []).forEach((l) => {
+    const p = pick(l);
+    if (p && order.indexOf(p) < 0) order.push(p);
+  });
+  SUPPORTED.forEach((l) => {
+    if (order.indexOf(l) < 0) order.push(l);
+  });
+  container.textContent = '';
+  container.setAttribute('role', 'group');
+  container.setAttribute('aria-label', t('lang.switch'));
+  const buttons = [];
+  order.forEach((l) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'lang-btn';
+    b.lang = l;
+    b.textContent = t('lang.name', null, l);
+    b.addEventListener('click', () => {
+      setLang(l);
+      sync();
+      applyI18n(document);
+      container.setAttribute('aria-label', t('lang.switch'));
+      if (onChange) onChange(l);
+    });
+    buttons.push(b);
+    container.appendChild(b);
+  });
+  function sync() {
+    buttons.forEach((b) => b.setAttribute('aria-pressed', b.lang === current ? 'true' : 'false'));
+  }
+  sync();
+}
