@@ -532,7 +532,7 @@ static fq_status check_opts(const fq_config *cfg, const fq_sim_opts *opts, char 
     double hours = opts->hours != 0.0 ? opts->hours : cfg->sim.hours;
     if (!(hours > cfg->sim.warmup_hours) || !(hours <= SIM_MAX_HOURS) ||
         !(cfg->sim.warmup_hours >= 0.0)) {
-        set_err(err, errlen, "hours must be more than simulation.warmup_hours (%g) and at most %g",
+        set_err(err, errlen, "hours must be more than simulation.warmup_hours (%g) and at most %.0f",
                 cfg->sim.warmup_hours, SIM_MAX_HOURS);
         return FQ_EINVAL;
     }
