@@ -118,6 +118,8 @@ fq_status fq_sim_write_text(FILE *f, const fq_sim_result *r)
     }
     fprintf(f, "\nserved and no-shows are totals over all replications; the wait mean is the\n"
                "mean of the replications' means with its 95%% confidence half-width.\n");
+    fprintf(f, "tickets simulated: %llu (warm-up and drain included)\n",
+            (unsigned long long)r->tickets);
     if (no_show)
         fprintf(f, "no-shows: %llu (not in the wait figures)\n", (unsigned long long)no_show);
     if (unserved)

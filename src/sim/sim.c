@@ -287,7 +287,8 @@ static fq_status on_counter(sim *x, int c, fq_time now)
     ctr->busy = false;
     if (ctr->no_show) {
         x->no_show_cmd.counter = c;
-        fq_status st = fq_engine_exec(x->e, &x->no_show_cmd, now, NULL);
+        fq_evbuf_clear(&x->evs);
+        fq_status st = fq_engine_exec(x->e, &x->no_show_cmd, now, &x->evs);
         x->engine_calls++;
         if (st != FQ_OK)
             return st;
@@ -302,7 +303,9 @@ static fq_status on_arrival(sim *x, int j, fq_time now)
     bool no_show = x->no_show_p > 0.0 && fq_rng_uniform(&st->rng) < x->no_show_p;
     memcpy(st->issue.key, &service_ms, sizeof service_ms);
     st->issue.key[8] = no_show;
-    fq_status rc = fq_engine_exec(x->e, &st->issue, now, NULL);
+    /* Always our evbuf: with NULL the engine would allocate one per call. */
+    fq_evbuf_clear(&x->evs);
+    fq_status rc = fq_engine_exec(x->e, &st->issue, now, &x->evs);
     x->engine_calls++;
     if (rc != FQ_OK)
         return rc;
