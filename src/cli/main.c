@@ -12,6 +12,7 @@ typedef struct command {
 
 static const command commands[] = {
     /* Subcommands are added here as their modules land. */
+    {"serve", fq_cmd_serve, "run the server"},
     {"check-config", fq_cmd_check_config, "validate a configuration file"},
     {"simulate", fq_cmd_simulate, "simulate the branch with the real scheduler"},
     {"verify", fq_cmd_verify, "check the event log's hash chain"},
