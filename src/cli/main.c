@@ -16,6 +16,7 @@ static const command commands[] = {
     {"check-config", fq_cmd_check_config, "validate a configuration file"},
     {"simulate", fq_cmd_simulate, "simulate the branch with the real scheduler"},
     {"verify", fq_cmd_verify, "check the event log's hash chain"},
+    {"audit", fq_cmd_audit, "fairness report from the event log"},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,739 @@
+/* audit.c — one pass over the event log into per-ticket records, then the
+ * figures of every group (class; class within service, day, hour of day).
+ *
+ * The pass is linear in the log; tickets of the range are contiguous in seq
+ * order (seqs are dense and days follow each other), so a ticket is found by
+ * subtraction. Percentiles are exact: the served tickets are sorted by wait
+ * once, and each breakdown distributes them into its groups in that order, so
+ * every group's waits come out sorted. docs/audit.md defines each figure. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/internal.h"
+
+static fq_status fail(char *err, size_t errlen, fq_status st, const char *what)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s", what);
+    return st;
+}
+
+/* Grows a vector of `size`-byte items to hold one more. */
+static fq_status vec_grow(void **v, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return FQ_OK;
+    size_t c = *cap ? *cap * 2 : 64;
+    void *p = realloc(*v, c * size);
+    if (!p)
+        return FQ_ENOMEM;
+    *v = p;
+    *cap = c;
+    return FQ_OK;
+}
+
+const char *fq_audit_outcome_name(fq_audit_outcome o)
+{
+    switch (o) {
+    case FQ_AUDIT_DONE: return "done";
+    case FQ_AUDIT_NO_SHOW: return "no_show";
+    case FQ_AUDIT_CANCELLED: return "cancelled";
+    case FQ_AUDIT_CLOSED: return "closed";
+    default: return "open";
+    }
+}
+
+bool fq_audit_ticket_served(const fq_audit_ticket *t)
+{
+    return t->called_at != 0 && !t->first_no_show;
+}
+
+fq_status fq_audit_parse_day(const char *text, int32_t *out)
+{
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (!text || strlen(text) != 10 || text[4] != '-' || text[7] != '-')
+        return FQ_EINVAL;
+    int v[3] = {0, 0, 0};
+    const int at[3] = {0, 5, 8}, len[3] = {4, 2, 2};
+    for (int f = 0; f < 3; f++)
+        for (int i = 0; i < len[f]; i++) {
+            char c = text[at[f] + i];
+            if (c < '0' || c > '9')
+                return FQ_EINVAL;
+            v[f] = v[f] * 10 + (c - '0');
+        }
+    int y = v[0], m = v[1], d = v[2];
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return FQ_EINVAL;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (m == 2 && d == 29 && !leap)
+        return FQ_EINVAL;
+    *out = y * 10000 + m * 100 + d;
+    return FQ_OK;
+}
+
+/* --- the pass over the log ------------------------------------------------ */
+
+typedef struct pass {
+    fq_audit *a;
+    int32_t day;        /* current business day, 0 before the first */
+    bool in_range;
+    fq_status st;
+    char *err;
+    size_t errlen;
+} pass;
+
+static bool day_in_range(const fq_audit *a, int32_t day)
+{
+    return (!a->from || day >= a->from) && (!a->to || day <= a->to);
+}
+
+static fq_audit_ticket *find(fq_audit *a, uint64_t seq)
+{
+    if (!a->n || seq < a->t[0].seq)
+        return NULL;
+    uint64_t i = seq - a->t[0].seq;
+    if (i < a->n && a->t[i].seq == seq)
+        return &a->t[i];
+    size_t lo = 0, hi = a->n; /* seqs are increasing: binary search */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a->t[mid].seq < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < a->n && a->t[lo].seq == seq ? &a->t[lo] : NULL;
+}
+
+static fq_status on_day(pass *p, uint64_t seq, const fq_event *ev)
+{
+    fq_audit *a = p->a;
+    if (a->n_days && !a->days[a->n_days - 1].end_at && p->in_range)
+        a->days[a->n_days - 1].end_at = ev->at;
+    p->day = ev->day;
+    p->in_range = day_in_range(a, ev->day);
+    if (!p->in_range)
+        return FQ_OK;
+    if (vec_grow((void **)&a->days, &a->cap_days, a->n_days, sizeof *a->days))
+        return FQ_ENOMEM;
+    fq__audit_day *d = &a->days[a->n_days++];
+    memset(d, 0, sizeof *d);
+    d->day = ev->day;
+    d->ev = seq;
+    d->start_at = ev->at;
+    d->first = d->last = a->n;
+    return FQ_OK;
+}
+
+static fq_status on_issued(pass *p, uint64_t seq, const fq_event *ev)
+{
+    fq_audit *a = p->a;
+    if (!p->in_range)
+        return FQ_OK;
+    if (a->n && ev->ticket <= a->t[a->n - 1].seq)
+        return FQ_ECORRUPT;
+    if (vec_grow((void **)&a->t, &a->cap, a->n, sizeof *a->t))
+        return FQ_ENOMEM;
+    fq_audit_ticket *t = &a->t[a->n++];
+    memset(t, 0, sizeof *t);
+    t->seq = ev->ticket;
+    t->day = p->day;
+    t->klass = ev->klass;
+    t->service = ev->service;
+    t->reason = ev->reason;
+    t->number = ev->number;
+    t->issued_at = ev->at;
+    t->estimate_s = ev->estimate_s;
+    t->counter = FQ_NONE;
+    t->outcome = FQ_AUDIT_OPEN;
+    t->issue_ev = seq;
+    a->days[a->n_days - 1].last = a->n;
+    return FQ_OK;
+}
+
+static void end_visit(fq_audit_ticket *t, uint64_t seq, fq_time at)
+{
+    if (t->called_at && !t->visit_end_at) {
+        t->visit_end_at = at;
+        t->visit_end_ev = seq;
+    }
+}
+
+static fq_status on_ticket(pass *p, uint64_t seq, const fq_event *ev)
+{
+    fq_audit *a = p->a;
+    fq_audit_ticket *t = find(a, ev->ticket);
+    if (!t)
+        return FQ_OK; /* a ticket of a day outside the range */
+    switch (ev->type) {
+    case FQ_EV_CALLED:
+        if (!t->called_at) {
+            t->called_at = ev->at;
+            t->call_ev = seq;
+            t->counter = ev->counter;
+        }
+        if (ev->manual) {
+            t->manual_calls++;
+            if (vec_grow((void **)&a->ov, &a->cap_ov, a->n_ov, sizeof *a->ov))
+                return FQ_ENOMEM;
+            fq_audit_override *o = &a->ov[a->n_ov++];
+            o->ticket = (size_t)(t - a->t);
+            o->at = ev->at;
+            o->counter = ev->counter;
+            memcpy(o->note, ev->note, sizeof o->note);
+            o->note[FQ_NOTE_LEN - 1] = '\0';
+        }
+        t->outcome = FQ_AUDIT_OPEN;
+        break;
+    case FQ_EV_STARTED:
+        if (!t->started_at && !t->visit_end_at)
+            t->started_at = ev->at;
+        break;
+    case FQ_EV_COMPLETED:
+        end_visit(t, seq, ev->at);
+        t->outcome = FQ_AUDIT_DONE;
+        t->end_at = ev->at;
+        break;
+    case FQ_EV_NO_SHOW:
+        if (t->called_at && !t->visit_end_at)
+            t->first_no_show = true;
+        end_visit(t, seq, ev->at);
+        t->outcome = FQ_AUDIT_NO_SHOW;
+        t->end_at = ev->at;
+        break;
+    case FQ_EV_TRANSFERRED:
+        end_visit(t, seq, ev->at);
+        t->transfers++;
+        break;
+    case FQ_EV_CANCELLED:
+    case FQ_EV_CLOSED:
+        end_visit(t, seq, ev->at);
+        t->outcome = ev->type == FQ_EV_CANCELLED ? FQ_AUDIT_CANCELLED : FQ_AUDIT_CLOSED;
+        t->end_at = ev->at;
+        if (!t->called_at)
+            t->end_ev = seq;
+        break;
+    default: break;
+    }
+    return FQ_OK;
+}
+
+static fq_status on_counter(pass *p, uint64_t seq, const fq_event *ev)
+{
+    fq_audit *a = p->a;
+    if (!p->in_range)
+        return FQ_OK;
+    if (vec_grow((void **)&a->cev, &a->cap_cev, a->n_cev, sizeof *a->cev))
+        return FQ_ENOMEM;
+    a->cev[a->n_cev++] = (fq__audit_cev){seq, ev->at, p->day, ev->counter, ev->state};
+    return FQ_OK;
+}
+
+static bool on_row(const fq_store_row *row, void *ctx)
+{
+    pass *p = ctx;
+    fq_audit *a = p->a;
+    fq_event ev;
+    if (fq_event_decode(&a->cfg.sched, row->data, row->len, &ev) != FQ_OK) {
+        snprintf(p->err, p->errlen,
+                 "event %llu does not decode with %s (wrong configuration, or an edited row)",
+                 (unsigned long long)row->seq, a->cfg.path[0] ? a->cfg.path : "this configuration");
+        p->st = FQ_ECORRUPT;
+        return false;
+    }
+    if (!a->first_at)
+        a->first_at = ev.at;
+    if (ev.at > a->last_at)
+        a->last_at = ev.at;
+    fq_status st = FQ_OK;
+    switch (ev.type) {
+    case FQ_EV_DAY: st = on_day(p, row->seq, &ev); break;
+    case FQ_EV_ISSUED: st = on_issued(p, row->seq, &ev); break;
+    case FQ_EV_COUNTER: st = on_counter(p, row->seq, &ev); break;
+    case FQ_EV_ALARM_ON:
+    case FQ_EV_ALARM_OFF: break;
+    default: st = on_ticket(p, row->seq, &ev); break;
+    }
+    if (st) {
+        snprintf(p->err, p->errlen, "event %llu: %s", (unsigned long long)row->seq,
+                 st == FQ_ECORRUPT ? "ticket out of order" : fq_strerror(st));
+        p->st = st;
+        return false;
+    }
+    return true;
+}
+
+/* --- local hour of day ----------------------------------------------------- */
+
+/* Sets the hour of every ticket. Zone offsets are whole quarter hours and
+ * change on quarter hours, so the local hour is constant within a UTC quarter
+ * hour: one localtime_r per distinct quarter, not per ticket. */
+static void assign_hours(fq_audit *a)
+{
+    const char *tz = a->cfg.timezone;
+    char *saved = NULL;
+    const char *cur = getenv("TZ");
+    bool had = cur != NULL, switched = false;
+    if (tz[0] && !(cur && !strcmp(cur, tz))) {
+        if (!had || (saved = strdup(cur)) != NULL) {
+            switched = setenv("TZ", tz, 1) == 0;
+            tzset();
+        }
+    }
+    int64_t memo_q = INT64_MIN;
+    int memo_h = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        int64_t s = a->t[i].issued_at / 1000;
+        int64_t q = s >= 0 ? s / 900 : -((-s + 899) / 900);
+        if (q != memo_q) {
+            time_t tt = (time_t)(q * 900);
+            struct tm tm;
+            memo_h = localtime_r(&tt, &tm) ? tm.tm_hour : 0;
+            memo_q = q;
+        }
+        a->t[i].hour = memo_h;
+    }
+    if (switched) {
+        if (had)
+            setenv("TZ", saved, 1);
+        else
+            unsetenv("TZ");
+        tzset();
+    }
+    free(saved);
+}
+
+/* --- overtaken --------------------------------------------------------------- */
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* overtaken_i = #{ j issued after i, same day and service at issue : j's first
+ * call precedes the end of i's wait }, where the end of i's wait is its first
+ * call, else the event that cancelled or closed it, else the end of the log.
+ * "Precedes" compares event sequence numbers, so simultaneous calls are
+ * ordered as the log orders them. Fenwick tree over the group's call keys,
+ * walking from the youngest ticket back. */
+static fq_status count_overtaken(fq_audit *a)
+{
+    size_t cap = 0;
+    for (size_t d = 0; d < a->n_days; d++)
+        if (a->days[d].last - a->days[d].first > cap)
+            cap = a->days[d].last - a->days[d].first;
+    size_t *idx = malloc((cap + 1) * sizeof *idx);
+    uint64_t *keys = malloc((cap + 1) * sizeof *keys);
+    uint32_t *tree = malloc((cap + 2) * sizeof *tree);
+    if (!idx || !keys || !tree) {
+        free(idx);
+        free(keys);
+        free(tree);
+        return FQ_ENOMEM;
+    }
+    for (size_t d = 0; d < a->n_days; d++) {
+        for (int s = 0; s < a->cfg.sched.n_services; s++) {
+            size_t m = 0, nk = 0;
+            for (size_t i = a->days[d].first; i < a->days[d].last; i++)
+                if (a->t[i].service == s) {
+                    idx[m++] = i;
+                    if (a->t[i].call_ev)
+                        keys[nk++] = a->t[i].call_ev;
+                }
+            if (!m)
+                continue;
+            qsort(keys, nk, sizeof *keys, cmp_u64);
+            memset(tree, 0, (nk + 1) * sizeof *tree);
+            for (size_t r = m; r-- > 0;) {
+                fq_audit_ticket *t = &a->t[idx[r]];
+                uint64_t end = t->call_ev ? t->call_ev : t->end_ev ? t->end_ev : UINT64_MAX;
+                /* keys strictly below `end`: lower bound */
+                size_t lo = 0, hi = nk;
+                while (lo < hi) {
+                    size_t mid = lo + (hi - lo) / 2;
+                    if (keys[mid] < end)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                uint32_t c = 0;
+                for (size_t k = lo; k > 0; k -= k & (~k + 1))
+                    c += tree[k];
+                t->overtaken = c;
+                if (t->call_ev) {
+                    size_t pos = (size_t)((uint64_t *)bsearch(&t->call_ev, keys, nk, sizeof *keys,
+                                                              cmp_u64) - keys) + 1;
+                    for (size_t k = pos; k <= nk; k += k & (~k + 1))
+                        tree[k]++;
+                }
+            }
+        }
+    }
+    free(idx);
+    free(keys);
+    free(tree);
+    return FQ_OK;
+}
+
+/* --- figures ----------------------------------------------------------------- */
+
+static int64_t wait_ms(const fq_audit_ticket *t)
+{
+    return t->called_at - t->issued_at;
+}
+
+/* How long the ticket waited before its first call, or before it stopped
+ * waiting (cancelled, closed), or until the end of the log. */
+static int64_t waited_ms(const fq_audit *a, const fq_audit_ticket *t)
+{
+    if (t->called_at)
+        return t->called_at - t->issued_at;
+    if (t->end_at)
+        return t->end_at - t->issued_at;
+    return a->last_at - t->issued_at;
+}
+
+typedef int (*group_fn)(const fq_audit *a, const fq_audit_ticket *t);
+
+static int by_class(const fq_audit *a, const fq_audit_ticket *t)
+{
+    (void)a;
+    return t->klass;
+}
+static int by_service(const fq_audit *a, const fq_audit_ticket *t)
+{
+    return t->service * a->cfg.sched.n_classes + t->klass;
+}
+static int by_hour(const fq_audit *a, const fq_audit_ticket *t)
+{
+    return t->hour * a->cfg.sched.n_classes + t->klass;
+}
+
+static int64_t pct(const int64_t *v, size_t n, double p)
+{
+    double rank = ceil(p / 100.0 * (double)n);
+    size_t i = rank < 1.0 ? 0 : (size_t)rank - 1;
+    return v[i < n ? i : n - 1];
+}
+
+/* Fills st[0..n_groups) for tickets [lo, hi) grouped by gid[i - lo].
+ * sorted: indices of every served ticket of the range, by wait. */
+static fq_status fill(fq_audit *a, size_t lo, size_t hi, const int *gid, size_t n_groups,
+                      const size_t *sorted, size_t n_sorted, fq_audit_stats *st)
+{
+    const fq_sched_cfg *c = &a->cfg.sched;
+    double *sum = calloc(n_groups * 3, sizeof *sum); /* wait, |est err|, overtaken */
+    size_t *off = calloc(n_groups + 1, sizeof *off);
+    int64_t *w = malloc((n_sorted + 1) * sizeof *w);
+    if (!sum || !off || !w) {
+        free(sum);
+        free(off);
+        free(w);
+        return FQ_ENOMEM;
+    }
+    memset(st, 0, n_groups * sizeof *st);
+    for (size_t i = lo; i < hi; i++) {
+        const fq_audit_ticket *t = &a->t[i];
+        size_t g = (size_t)gid[i - lo];
+        fq_audit_stats *s = &st[g];
+        const fq_class_cfg *k = &c->classes[t->klass];
+        s->tickets++;
+        s->no_show += t->outcome == FQ_AUDIT_NO_SHOW;
+        s->cancelled += t->outcome == FQ_AUDIT_CANCELLED;
+        s->closed += t->outcome == FQ_AUDIT_CLOSED;
+        s->open += t->outcome == FQ_AUDIT_OPEN;
+        s->overrides += t->manual_calls;
+        sum[3 * g + 2] += t->overtaken;
+        bool served = fq_audit_ticket_served(t);
+        if (k->starvation_limit_s > 0 && (served || !t->called_at) &&
+            waited_ms(a, t) >= k->starvation_limit_s * 1000)
+            s->starvation_breaches++;
+        if (!served)
+            continue;
+        int64_t wm = wait_ms(t);
+        s->served++;
+        off[g + 1]++;
+        sum[3 * g] += (double)wm;
+        sum[3 * g + 1] += fabs((double)t->estimate_s * 1000.0 - (double)wm);
+        if (wm > k->target_wait_s * 1000)
+            s->over_target_pct += 1.0; /* a count until the end */
+    }
+    for (size_t g = 0; g < n_groups; g++)
+        off[g + 1] += off[g];
+    for (size_t r = 0; r < n_sorted; r++) {
+        size_t i = sorted[r];
+        if (i < lo || i >= hi)
+            continue;
+        w[off[gid[i - lo]]++] = wait_ms(&a->t[i]);
+    }
+    for (size_t g = 0; g < n_groups; g++) {
+        fq_audit_stats *s = &st[g];
+        if (s->tickets)
+            s->overtaken_mean = sum[3 * g + 2] / (double)s->tickets;
+        if (!s->served)
+            continue;
+        double n = (double)s->served;
+        const int64_t *v = w + off[g] - s->served; /* off[g] now ends the group */
+        s->wait_mean_s = sum[3 * g] / n / 1000.0;
+        s->estimate_error_mean_s = sum[3 * g + 1] / n / 1000.0;
+        s->over_target_pct = 100.0 * s->over_target_pct / n;
+        s->wait_p50_s = (double)pct(v, s->served, 50) / 1000.0;
+        s->wait_p90_s = (double)pct(v, s->served, 90) / 1000.0;
+        s->wait_p95_s = (double)pct(v, s->served, 95) / 1000.0;
+        s->wait_max_s = (double)v[s->served - 1] / 1000.0;
+    }
+    free(sum);
+    free(off);
+    free(w);
+    return FQ_OK;
+}
+
+static const fq_audit *sort_ctx;
+static int cmp_wait(const void *x, const void *y)
+{
+    const fq_audit_ticket *a = &sort_ctx->t[*(const size_t *)x];
+    const fq_audit_ticket *b = &sort_ctx->t[*(const size_t *)y];
+    int64_t wa = wait_ms(a), wb = wait_ms(b);
+    return wa < wb ? -1 : wa > wb;
+}
+
+static fq_status compute(fq_audit *a)
+{
+    int nk = a->cfg.sched.n_classes, ns = a->cfg.sched.n_services;
+    size_t nd = a->n_days;
+    a->by_class = calloc((size_t)nk, sizeof *a->by_class);
+    a->by_service = calloc((size_t)(ns * nk), sizeof *a->by_service);
+    a->by_day = calloc(nd * (size_t)nk + 1, sizeof *a->by_day);
+    a->by_hour = calloc((size_t)(FQ__HOURS * nk), sizeof *a->by_hour);
+    size_t *sorted = malloc((a->n + 1) * sizeof *sorted);
+    int *gid = malloc((a->n + 1) * sizeof *gid);
+    fq_status st = FQ_OK;
+    if (!a->by_class || !a->by_service || !a->by_day || !a->by_hour || !sorted || !gid) {
+        st = FQ_ENOMEM;
+        goto out;
+    }
+    size_t n_sorted = 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (fq_audit_ticket_served(&a->t[i]))
+            sorted[n_sorted++] = i;
+    /* qsort has no context argument in C11; the audit is single-threaded
+     * (see fq_audit_new's contract). */
+    sort_ctx = a;
+    qsort(sorted, n_sorted, sizeof *sorted, cmp_wait);
+    sort_ctx = NULL;
+
+    const group_fn fns[3] = {by_class, by_service, by_hour};
+    fq_audit_stats *outs[3] = {a->by_class, a->by_service, a->by_hour};
+    const size_t groups[3] = {(size_t)nk, (size_t)(ns * nk), (size_t)(FQ__HOURS * nk)};
+    for (int f = 0; f < 3 && !st; f++) {
+        for (size_t i = 0; i < a->n; i++)
+            gid[i] = fns[f](a, &a->t[i]);
+        st = fill(a, 0, a->n, gid, groups[f], sorted, n_sorted, outs[f]);
+    }
+    if (!st) {
+        for (size_t d = 0; d < nd; d++)
+            for (size_t i = a->days[d].first; i < a->days[d].last; i++)
+                gid[i] = (int)d * nk + a->t[i].klass;
+        st = fill(a, 0, a->n, gid, nd * (size_t)nk, sorted, n_sorted, a->by_day);
+    }
+    double s = 0.0, s2 = 0.0;
+    int n = 0;
+    for (int k = 0; k < nk; k++) {
+        if (!a->by_class[k].served)
+            continue;
+        double x = a->by_class[k].wait_mean_s / (double)a->cfg.sched.classes[k].target_wait_s;
+        s += x;
+        s2 += x * x;
+        n++;
+    }
+    a->jain = n == 0 || s2 == 0.0 ? 1.0 : s * s / ((double)n * s2);
+out:
+    free(sorted);
+    free(gid);
+    return st;
+}
+
+/* --- public ------------------------------------------------------------------- */
+
+fq_status fq_audit_new(fq_store *s, const fq_config *cfg, int32_t from, int32_t to,
+                       fq_audit **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (err && errlen)
+        err[0] = '\0';
+    if (!s || !cfg)
+        return fail(err, errlen, FQ_EINVAL, "no store or configuration");
+    if (from && to && from > to)
+        return fail(err, errlen, FQ_EINVAL, "--from is after --to");
+    fq_audit *a = calloc(1, sizeof *a);
+    if (!a)
+        return fail(err, errlen, FQ_ENOMEM, "out of memory");
+    a->cfg = *cfg;
+    a->from = from;
+    a->to = to;
+
+    /* Verify first, then read exactly the verified rows: the figures and the
+     * head describe the same events even while a server appends. */
+    char why[256] = "";
+    uint64_t count = 0, bad = 0;
+    fq_status st = fq_store_verify_explain(s, &count, a->hash, &bad, why, sizeof why);
+    if (st == FQ_ECORRUPT && bad) {
+        a->bad_seq = bad;
+        st = fq_store_head(s, &count, a->hash);
+        count = 0; /* read everything there is */
+    }
+    if (st) {
+        fq_audit_free(a);
+        return fail(err, errlen, st, why[0] ? why : fq_strerror(st));
+    }
+    a->events = count;
+    pass p = {a, 0, false, FQ_OK, err, errlen};
+    st = fq_store_each(s, 0, a->bad_seq ? 0 : count, on_row, &p);
+    if (!st)
+        st = p.st;
+    else if (err && errlen)
+        snprintf(err, errlen, "reading the event log: %s", fq_strerror(st));
+    if (!st && a->bad_seq) {
+        uint64_t c2;
+        char h2[FQ_HASH_HEX];
+        if (fq_store_head(s, &c2, h2) == FQ_OK) {
+            a->events = c2;
+            memcpy(a->hash, h2, FQ_HASH_HEX);
+        }
+    }
+    if (!st) {
+        assign_hours(a);
+        st = count_overtaken(a);
+    }
+    if (!st)
+        st = compute(a);
+    if (st) {
+        if (st == FQ_ENOMEM && err && errlen)
+            snprintf(err, errlen, "out of memory");
+        fq_audit_free(a);
+        return st;
+    }
+    *out = a;
+    return FQ_OK;
+}
+
+void fq_audit_free(fq_audit *a)
+{
+    if (!a)
+        return;
+    free(a->t);
+    free(a->ov);
+    free(a->days);
+    free(a->cev);
+    free(a->by_class);
+    free(a->by_service);
+    free(a->by_day);
+    free(a->by_hour);
+    free(a);
+}
+
+fq_status fq_audit_write(const fq_audit *a, fq_audit_format fmt, fq_audit_buf *out)
+{
+    switch (fmt) {
+    case FQ_AUDIT_TEXT: return fq__audit_write_text(a, out);
+    case FQ_AUDIT_JSON: return fq__audit_write_json(a, out);
+    case FQ_AUDIT_CSV: return fq__audit_write_csv(a, out);
+    case FQ_AUDIT_HTML: return fq__audit_write_html(a, out);
+    default: return FQ_EINVAL;
+    }
+}
+
+fq_status fq_audit_report(fq_store *s, const fq_config *cfg, int32_t from, int32_t to,
+                          fq_audit_format fmt, fq_audit_buf *out, char *err, size_t errlen)
+{
+    fq_audit *a = NULL;
+    fq_status st = fq_audit_new(s, cfg, from, to, &a, err, errlen);
+    if (st)
+        return st;
+    size_t mark = out->len;
+    st = fq_audit_write(a, fmt, out);
+    if (st) {
+        out->len = mark;
+        if (out->data)
+            out->data[mark] = '\0';
+        if (err && errlen)
+            snprintf(err, errlen, "writing the report: %s", fq_strerror(st));
+    }
+    fq_audit_free(a);
+    return st;
+}
+
+const fq_config *fq_audit_config(const fq_audit *a) { return &a->cfg; }
+size_t fq_audit_n_tickets(const fq_audit *a) { return a->n; }
+size_t fq_audit_n_overrides(const fq_audit *a) { return a->n_ov; }
+size_t fq_audit_n_days(const fq_audit *a) { return a->n_days; }
+double fq_audit_jain(const fq_audit *a) { return a->jain; }
+
+const fq_audit_ticket *fq_audit_ticket_at(const fq_audit *a, size_t i)
+{
+    return i < a->n ? &a->t[i] : NULL;
+}
+
+const fq_audit_override *fq_audit_override_at(const fq_audit *a, size_t i)
+{
+    return i < a->n_ov ? &a->ov[i] : NULL;
+}
+
+int32_t fq_audit_day_at(const fq_audit *a, size_t i)
+{
+    return i < a->n_days ? a->days[i].day : 0;
+}
+
+static bool class_ok(const fq_audit *a, int k)
+{
+    return k >= 0 && k < a->cfg.sched.n_classes;
+}
+
+const fq_audit_stats *fq_audit_class_stats(const fq_audit *a, int klass)
+{
+    return class_ok(a, klass) ? &a->by_class[klass] : NULL;
+}
+
+const fq_audit_stats *fq_audit_service_stats(const fq_audit *a, int service, int klass)
+{
+    if (!class_ok(a, klass) || service < 0 || service >= a->cfg.sched.n_services)
+        return NULL;
+    return &a->by_service[service * a->cfg.sched.n_classes + klass];
+}
+
+const fq_audit_stats *fq_audit_day_stats(const fq_audit *a, size_t day_index, int klass)
+{
+    if (!class_ok(a, klass) || day_index >= a->n_days)
+        return NULL;
+    return &a->by_day[day_index * (size_t)a->cfg.sched.n_classes + (size_t)klass];
+}
+
+const fq_audit_stats *fq_audit_hour_stats(const fq_audit *a, int hour, int klass)
+{
+    if (!class_ok(a, klass) || hour < 0 || hour >= FQ__HOURS)
+        return NULL;
+    return &a->by_hour[hour * a->cfg.sched.n_classes + klass];
+}
+
+void fq_audit_head(const fq_audit *a, uint64_t *events, char hash[FQ_HASH_HEX], uint64_t *bad_seq)
+{
+    *events = a->events;
+    memcpy(hash, a->hash, FQ_HASH_HEX);
+    *bad_seq = a->bad_seq;
+}
+
+const char *fq__audit_number_text(const fq_audit *a, const fq_audit_ticket *t, char *buf,
+                                  size_t len)
+{
+    const fq_sched_cfg *c = &a->cfg.sched;
+    const char *prefix = t->service >= 0 && t->service < c->n_services
+                             ? c->services[t->service].prefix
+                             : "?";
+    snprintf(buf, len, "%s%0*u", prefix, c->number_width, t->number);
+    return buf;
+}
