@@ -31,7 +31,8 @@ enum {
     F_MANUAL = 1u << 3,  /* [manual, note] */
     F_TO = 1u << 4,      /* service (transfer target) */
     F_STATE = 1u << 5,
-    F_DAY = 1u << 6      /* day, seed */
+    F_DAY = 1u << 6,     /* day, seed, last_ticket */
+    F_OPT_COUNTER = 1u << 7 /* [counter]: where the ticket was when it closed */
 };
 
 static unsigned type_fields(fq_event_type t)
@@ -45,8 +46,8 @@ static unsigned type_fields(fq_event_type t)
     case FQ_EV_STARTED:
     case FQ_EV_COMPLETED: return F_TICKET | F_COUNTER;
     case FQ_EV_TRANSFERRED: return F_TICKET | F_COUNTER | F_TO;
+    case FQ_EV_CLOSED: return F_TICKET | F_OPT_COUNTER;
     case FQ_EV_CANCELLED:
-    case FQ_EV_CLOSED:
     case FQ_EV_ALARM_ON: return F_TICKET;
     case FQ_EV_COUNTER: return F_COUNTER | F_STATE;
     case FQ_EV_ALARM_OFF: return 0;
@@ -140,6 +141,11 @@ fq_status fq_codec_to_raw(const fq_sched_cfg *cfg, const fq_event *ev, fq_raw_ev
             return FQ_EINVAL;
         copy_id(raw->counter, cfg->counters[ev->counter].id);
     }
+    if ((f & F_OPT_COUNTER) && ev->counter != FQ_NONE) {
+        if (!in_range(ev->counter, cfg->n_counters))
+            return FQ_EINVAL;
+        copy_id(raw->counter, cfg->counters[ev->counter].id);
+    }
     if ((f & F_MANUAL) && ev->manual) {
         raw->manual = true;
         size_t n = strnlen(ev->note, FQ_NOTE_LEN - 1);
@@ -161,6 +167,7 @@ fq_status fq_codec_to_raw(const fq_sched_cfg *cfg, const fq_event *ev, fq_raw_ev
             return FQ_EINVAL;
         raw->day = ev->day;
         raw->seed = ev->seed;
+        raw->ticket = ev->ticket; /* the last seq issued so far: seqs continue */
     }
     return FQ_OK;
 }
@@ -220,7 +227,7 @@ fq_status fq_codec_from_raw(const fq_sched_cfg *cfg, const fq_raw_event *raw, fq
         memcpy(ev->key, raw->key, FQ_KEY_LEN);
         ev->estimate_s = raw->estimate_s;
     }
-    if (f & F_COUNTER) {
+    if ((f & F_COUNTER) || ((f & F_OPT_COUNTER) && raw->counter[0])) {
         int c = fq_config_counter(cfg, raw->counter);
         if (c == FQ_NONE)
             return fail(err, errlen, "unknown counter \"%s\"", raw->counter);
@@ -347,6 +354,10 @@ int fq_codec_write(const fq_raw_event *raw, char *buf, size_t len)
         puts_(&w, ",\"counter\":");
         put_str(&w, raw->counter);
     }
+    if ((f & F_OPT_COUNTER) && raw->counter[0]) {
+        puts_(&w, ",\"counter\":");
+        put_str(&w, raw->counter);
+    }
     if ((f & F_MANUAL) && raw->manual) {
         puts_(&w, ",\"manual\":true,\"note\":");
         put_str(&w, raw->note);
@@ -370,7 +381,8 @@ int fq_codec_write(const fq_raw_event *raw, char *buf, size_t len)
         puts_(&w, d);
         puts_(&w, "\",\"seed\":\"");
         put_u64(&w, raw->seed);
-        puts_(&w, "\"");
+        puts_(&w, "\",\"last_ticket\":");
+        put_u64(&w, raw->ticket);
     }
     put(&w, "}", 1);
     if (w.overflow)
@@ -480,6 +492,8 @@ static bool parse_str(cursor *c, char *out, size_t cap)
                     (h1 = hexval(c->p[2])) < 0 || (h2 = hexval(c->p[3])) < 0 || h1 > 1)
                     return bad(c, "non-canonical escape");
                 ch = (unsigned char)(h1 * 16 + h2);
+                if (ch == 0)
+                    return bad(c, "NUL in string");
                 c->p += 4;
             } else {
                 return bad(c, "non-canonical escape");
@@ -576,6 +590,9 @@ static bool parse_body(cursor *c, fq_raw_event *r)
     if ((f & F_COUNTER) &&
         (!EXPECT(c, ",\"counter\":") || !parse_id(c, r->counter, sizeof r->counter)))
         return false;
+    if ((f & F_OPT_COUNTER) && ACCEPT(c, ",\"counter\":") &&
+        !parse_id(c, r->counter, sizeof r->counter))
+        return false;
     if ((f & F_MANUAL) && ACCEPT(c, ",\"manual\":true,\"note\":")) {
         if (!parse_str(c, r->note, sizeof r->note))
             return false;
@@ -598,7 +615,8 @@ static bool parse_body(cursor *c, fq_raw_event *r)
     if (f & F_DAY) {
         uint64_t seed;
         if (!EXPECT(c, ",\"day\":") || !parse_day(c, &r->day) || !EXPECT(c, ",\"seed\":\"") ||
-            !parse_u64(c, &seed) || !EXPECT(c, "\""))
+            !parse_u64(c, &seed) || !EXPECT(c, "\",\"last_ticket\":") ||
+            !parse_u64(c, &r->ticket))
             return false;
         r->seed = seed;
     }

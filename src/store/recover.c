@@ -71,6 +71,7 @@ fq_status fq_store_recover(fq_store *s, fq_engine *e, char *err, size_t errlen)
         if (r)
             break;
         expect++;
+        rc = SQLITE_OK; /* next row */
     }
     sqlite3_finalize(st);
     if (r)

@@ -416,6 +416,39 @@ fq_status fq_store_check_tail(fq_store *s, char *err, size_t errlen)
     return r;
 }
 
+/* A truncated file can pass PRAGMA quick_check (a short last page reads as
+ * zeros inside a record), so compare its size with the SQLite header: a
+ * whole number of pages, and at least the page count the header records
+ * (when that count is valid, i.e. its version-valid-for matches). Files that
+ * do not start with the SQLite magic are left for SQLite to refuse. */
+static fq_status check_size(const char *path, off_t size, char *err, size_t errlen)
+{
+    unsigned char h[100];
+    if (size == 0)
+        return FQ_OK;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return FAIL(FQ_EIO, "%s: %s", path, strerror(errno));
+    ssize_t n = pread(fd, h, sizeof h, 0);
+    close(fd);
+    if (n < 16 || memcmp(h, "SQLite format 3", 16))
+        return FQ_OK;
+    if (n < (ssize_t)sizeof h)
+        return FAIL(FQ_ECORRUPT, "%s is damaged (truncated inside the header); left untouched",
+                    path);
+    uint32_t page = (uint32_t)h[16] << 8 | h[17];
+    if (page == 1)
+        page = 65536;
+    uint32_t pages = (uint32_t)h[28] << 24 | (uint32_t)h[29] << 16 | (uint32_t)h[30] << 8 | h[31];
+    bool valid = !memcmp(h + 24, h + 92, 4) && pages > 0;
+    if (page < 512 || (page & (page - 1)) || size % page != 0 ||
+        (valid && (uint64_t)pages * page > (uint64_t)size))
+        return FAIL(FQ_ECORRUPT,
+                    "%s is damaged (truncated: %lld bytes, pages of %u%s); left untouched", path,
+                    (long long)size, page, valid ? "" : ", no valid page count");
+    return FQ_OK;
+}
+
 static fq_status open_db(fq_store *s, const char *sync, bool exists, char *err, size_t errlen)
 {
     bool ro = s->flags & FQ_STORE_READONLY;
@@ -484,6 +517,9 @@ fq_status fq_store_open(const char *path, const char *synchronous, unsigned flag
         return FAIL(FQ_EIO, "%s: %s", path, strerror(errno));
     if (exists && !S_ISREG(sb.st_mode))
         return FAIL(FQ_EIO, "%s: not a regular file", path);
+    fq_status st = exists ? check_size(path, sb.st_size, err, errlen) : FQ_OK;
+    if (st)
+        return st;
 
     fq_store *s = calloc(1, sizeof *s);
     if (!s || !(s->path = strdup(path)) || !(s->chain = fq_chain_new())) {
@@ -492,7 +528,6 @@ fq_status fq_store_open(const char *path, const char *synchronous, unsigned flag
     }
     s->flags = flags;
     s->lock_fd = -1;
-    fq_status st = FQ_OK;
     if (flags & FQ_STORE_EXCLUSIVE)
         st = take_lock(s, err, errlen);
     if (!st)
@@ -671,6 +706,7 @@ fq_status fq_store_verify_explain(fq_store *s, uint64_t *count, char head[FQ_HAS
             break;
         memcpy(prev, want, FQ_HASH_HEX);
         expect++;
+        rc = SQLITE_OK; /* next row */
     }
     sqlite3_finalize(st);
     if (r)
