@@ -10,10 +10,17 @@ typedef struct entry {
     int count; /* 0 = free slot (no tombstones: see release) */
 } entry;
 
+typedef struct owned {
+    const void *owner; /* NULL = free slot */
+    fq_conn_addr addr;
+} owned;
+
 struct fq_conns {
     int max_total, per_address, total;
     entry *v;
     size_t cap, used; /* used = slots with count > 0 */
+    owned *o;         /* owner -> address, linear probing */
+    size_t ocap, oused;
 };
 
 fq_conns *fq_conns_new(int max_total, int per_address)
@@ -25,7 +32,11 @@ fq_conns *fq_conns_new(int max_total, int per_address)
     c->per_address = per_address;
     c->cap = 256;
     c->v = calloc(c->cap, sizeof(entry));
-    if (!c->v) {
+    c->ocap = 256;
+    c->o = calloc(c->ocap, sizeof(owned));
+    if (!c->v || !c->o) {
+        free(c->v);
+        free(c->o);
         free(c);
         return NULL;
     }
@@ -36,6 +47,7 @@ void fq_conns_free(fq_conns *c)
 {
     if (!c)
         return;
+    free(c->o);
     free(c->v);
     free(c);
 }
@@ -148,5 +160,69 @@ void fq_conns_release(fq_conns *c, const fq_conn_addr *addr)
     if (--e->count == 0) {
         c->used--;
         remove_at(c, (size_t)(e - c->v));
+    }
+}
+
+static size_t hash_ptr(const void *p)
+{
+    uint64_t h = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
+    return (size_t)(h >> 17);
+}
+
+static owned *owned_slot(owned *o, size_t cap, const void *owner)
+{
+    size_t i = hash_ptr(owner) & (cap - 1);
+    while (o[i].owner && o[i].owner != owner)
+        i = (i + 1) & (cap - 1);
+    return &o[i];
+}
+
+static bool grow_owned(fq_conns *c)
+{
+    size_t cap = c->ocap * 2;
+    owned *o = calloc(cap, sizeof(owned));
+    if (!o)
+        return false;
+    for (size_t i = 0; i < c->ocap; i++)
+        if (c->o[i].owner)
+            *owned_slot(o, cap, c->o[i].owner) = c->o[i];
+    free(c->o);
+    c->o = o;
+    c->ocap = cap;
+    return true;
+}
+
+int fq_conns_attach(fq_conns *c, const void *owner, const fq_conn_addr *addr)
+{
+    owned *s;
+
+    if ((c->oused + 1) * 2 > c->ocap && !grow_owned(c)) {
+        fq_conns_release(c, addr);
+        return -1;
+    }
+    s = owned_slot(c->o, c->ocap, owner);
+    if (!s->owner)
+        c->oused++;
+    s->owner = owner;
+    s->addr = *addr;
+    return 0;
+}
+
+void fq_conns_detach(fq_conns *c, const void *owner)
+{
+    owned *s = owned_slot(c->o, c->ocap, owner);
+    size_t i, j;
+
+    if (!s->owner)
+        return;
+    fq_conns_release(c, &s->addr);
+    c->oused--;
+    /* backward-shift deletion keeps every probe chain intact */
+    i = (size_t)(s - c->o);
+    c->o[i].owner = NULL;
+    for (j = (i + 1) & (c->ocap - 1); c->o[j].owner; j = (j + 1) & (c->ocap - 1)) {
+        owned moved = c->o[j];
+        c->o[j].owner = NULL;
+        *owned_slot(c->o, c->ocap, moved.owner) = moved;
     }
 }

@@ -28,6 +28,13 @@ fq_conn_addr fq_conn_addr_of(const struct sockaddr *sa);
 bool fq_conns_admit(fq_conns *c, const fq_conn_addr *addr);
 /* Forgets one admitted connection from addr. */
 void fq_conns_release(fq_conns *c, const fq_conn_addr *addr);
+
+/* Ties an admitted connection to its owner (the lws wsi) so that it can be
+ * released by owner alone when the socket goes away. On no memory the
+ * connection is released at once and FQ_ENOMEM returned. */
+int fq_conns_attach(fq_conns *c, const void *owner, const fq_conn_addr *addr);
+/* Releases the connection tied to owner; no-op for an unknown owner. */
+void fq_conns_detach(fq_conns *c, const void *owner);
 int fq_conns_total(const fq_conns *c);
 
 #endif

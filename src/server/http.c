@@ -882,8 +882,8 @@ static void on_body(struct lws *wsi, http_pss *p, const char *in, size_t len)
 {
     fq_server *s = server_of(wsi);
 
-    if (p->too_big || p->have_resp)
-        return; /* discarding */
+    if (p->too_big || p->have_resp || !len || !in || !p->body)
+        return; /* discarding, or lws's empty body callback */
     if (p->body_len + len > p->content_length || p->body_len + len > s->cfg.body_bytes) {
         p->too_big = true;
         free(p->body);
@@ -926,29 +926,11 @@ static int on_filter_network(fq_server *s, const struct lws_filter_network_conn_
 
 static void on_wsi_create(fq_server *s, struct lws *wsi)
 {
-    conn_info *ci;
-
+    /* lws creates the wsi of the socket it just let through the filter */
     if (!s->pending_admit)
         return;
     s->pending_admit = false;
-    ci = malloc(sizeof(*ci));
-    if (!ci) {
-        fq_conns_release(s->conns, &s->pending_addr);
-        return;
-    }
-    ci->addr = s->pending_addr;
-    lws_set_opaque_user_data(wsi, ci);
-}
-
-static void on_wsi_destroy(fq_server *s, struct lws *wsi)
-{
-    conn_info *ci = lws_get_opaque_user_data(wsi);
-
-    if (!ci)
-        return;
-    lws_set_opaque_user_data(wsi, NULL);
-    fq_conns_release(s->conns, &ci->addr);
-    free(ci);
+    fq_conns_attach(s->conns, wsi, &s->pending_addr);
 }
 
 int fq_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -963,7 +945,7 @@ int fq_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         on_wsi_create(server_of(wsi), wsi);
         return 0;
     case LWS_CALLBACK_WSI_DESTROY:
-        on_wsi_destroy(server_of(wsi), wsi);
+        fq_conns_detach(server_of(wsi)->conns, wsi);
         return 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         return 1; /* a WebSocket must name fairq.display.v1 or fairq.staff.v1 */

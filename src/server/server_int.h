@@ -43,11 +43,6 @@ typedef struct ws_pss {
     lws_sorted_usec_list_t auth_sul;
 } ws_pss;
 
-/* Per accepted socket (lws opaque user data), for the connection limits. */
-typedef struct conn_info {
-    fq_conn_addr addr;
-} conn_info;
-
 struct fq_server {
     fq_config cfg;
     char www_real[PATH_MAX]; /* "" = no pages */
