@@ -17,6 +17,7 @@ static const command commands[] = {
     {"simulate", fq_cmd_simulate, "simulate the branch with the real scheduler"},
     {"verify", fq_cmd_verify, "check the event log's hash chain"},
     {"audit", fq_cmd_audit, "fairness report from the event log"},
+    {"replay", fq_cmd_replay, "a recorded day again under another policy"},
     {NULL, NULL, NULL},
 };
 
