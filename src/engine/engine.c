@@ -72,6 +72,7 @@ void fq_engine_free(fq_engine *e)
         return;
     free(e->pool);
     fq__idmap_free(&e->map);
+    fq_evbuf_free(&e->scratch);
     free(e);
 }
 
@@ -638,8 +639,9 @@ fq_status fq_engine_apply(fq_engine *e, const fq_event *ev)
 
 fq_status fq_engine_exec(fq_engine *e, const fq_command *cmd, fq_time now, fq_evbuf *out)
 {
-    fq_evbuf local = {0};
-    fq_evbuf *buf = out ? out : &local;
+    fq_evbuf *buf = out ? out : &e->scratch;
+    if (!out)
+        fq_evbuf_clear(buf);
     size_t mark = buf->n;
     fq_status st = fq_engine_decide(e, cmd, now, buf);
     for (size_t i = mark; !st && i < buf->n; i++)
@@ -649,7 +651,6 @@ fq_status fq_engine_exec(fq_engine *e, const fq_command *cmd, fq_time now, fq_ev
      * first allocation-needing event (ISSUED, the only one, comes alone). */
     if (st)
         buf->n = mark;
-    fq_evbuf_free(&local);
     return st;
 }
 

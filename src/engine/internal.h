@@ -62,6 +62,7 @@ struct fq_engine {
 
     bool alarm;
     double svc_mean_s[FQ_MAX_SERVICES]; /* running mean service time, for estimates */
+    fq_evbuf scratch;                /* fq_engine_exec's events when the caller wants none */
 };
 
 /* policy.c */
