@@ -42,7 +42,6 @@ const state = {
   alarms: [],
   sock: null,
   rejected: false,
-  pending: false,
   lastMessage: null // {key, params, kind} so a language switch re-renders it
 };
 
@@ -273,9 +272,16 @@ async function refreshQueue() {
   }
 }
 
-async function act(action, body) {
-  if (!state.counterId || state.pending) return;
-  state.pending = true;
+// Actions run one after another, in the order staff gave them (S then C
+// pressed quickly must both happen, and in that order).
+let chain = Promise.resolve();
+function act(action, body) {
+  chain = chain.then(() => doAct(action, body));
+  return chain;
+}
+
+async function doAct(action, body) {
+  if (!state.counterId || state.rejected) return;
   const path = '/api/v1/counters/' + encodeURIComponent(state.counterId) + '/' + action;
   try {
     const res = await apiPost(path, body || {}, state.token);
@@ -298,8 +304,6 @@ async function act(action, body) {
     } else {
       setMessage('counter.error', { message: e.message }, 'error');
     }
-  } finally {
-    state.pending = false;
   }
   // The staff stream brings the new state too; this covers a lagging socket.
   refreshQueue();
@@ -397,7 +401,7 @@ function wire() {
     $('offline').hidden = true;
   });
   document.addEventListener('keydown', (e) => {
-    if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || e.repeat || isTyping(e.target)) return;
     if ($('console').hidden) return;
     const action = SHORTCUTS[(e.key || '').toLowerCase()];
     if (!action) return;
