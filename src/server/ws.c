@@ -218,6 +218,7 @@ static int staff_auth(fq_server *s, struct lws *wsi, ws_pss *p)
     fq_proto_error err;
     fq_req_auth req;
     size_t n = 0;
+    char *text;
 
     if (fq_proto_parse_auth(p->rx, p->rx_len, &req, &err) ||
         fq_tokens_check(s->tokens, req.token, strlen(req.token), NULL) != FQ_ROLE_STAFF) {
@@ -230,12 +231,11 @@ static int staff_auth(fq_server *s, struct lws *wsi, ws_pss *p)
     free(p->rx);
     p->rx = NULL;
     p->rx_len = 0;
-    queue_one(s, p,
-              fq_proto_dump(json_pack("{s:s,s:I,s:o}", "type", "snapshot", "seq",
-                                      (json_int_t)s->staff_seq, "queue",
-                                      fq_proto_queue(s->engine, fq_server_now(), &s->alarm)),
-                            &n),
-              n);
+    text = fq_proto_dump(json_pack("{s:s,s:I,s:o}", "type", "snapshot", "seq",
+                                   (json_int_t)s->staff_seq, "queue",
+                                   fq_proto_queue(s->engine, fq_server_now(), &s->alarm)),
+                         &n);
+    queue_one(s, p, text, n);
     if (!p->culled)
         list_add(&s->staff, p);
     return 0;
