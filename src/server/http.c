@@ -836,6 +836,10 @@ static int on_request(struct lws *wsi, http_pss *p, const char *uri, size_t len)
         fail(wsi, p, 400, "bad_request", "the path is too long");
         return 0;
     }
+    if (memchr(uri, '\0', len)) {
+        fail(wsi, p, 400, "bad_request", "the path contains a NUL byte");
+        return 0;
+    }
     memcpy(p->path, uri, len);
     p->path[len] = '\0';
 
