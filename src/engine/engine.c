@@ -462,6 +462,10 @@ static fq_status apply_day(fq_engine *e, const fq_event *ev)
     memset(e->issued, 0, sizeof e->issued);
     memset(e->pass, 0, sizeof e->pass);
     e->vtime = 0;
+    /* Learned service times restart from the configured priors each day, so
+     * a server recovered from today's events estimates exactly as before. */
+    for (int s = 0; s < e->cfg.n_services; s++)
+        e->svc_mean_s[s] = e->cfg.services[s].service_time_s;
     e->day = ev->day;
     e->seed = ev->seed;
     if (ev->ticket > e->last_seq)
