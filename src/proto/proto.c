@@ -141,7 +141,7 @@ static json_t *parse_object(const char *body, size_t len, bool allow_empty, fq_p
                            FQ_PROTO_MAX_DEPTH);
         return NULL;
     }
-    v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    v = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!v) {
         fq_proto_error_set(err, 400, "invalid_json", "invalid JSON at line %d column %d: %s",
                            jerr.line, jerr.column, jerr.text);
