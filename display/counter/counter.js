@@ -118,7 +118,7 @@ function renderDesk() {
   const badge = $('state-badge');
   const st = c ? c.state : '';
   badge.className = 'state-badge' + (st ? ' is-' + st : '');
-  badge.textContent = st ? label('counter.state.', st) : '…';
+  badge.textContent = st ? t('counter.stateIs', { state: label('counter.state.', st) }) : '…';
   ['open', 'pause', 'close'].forEach((a) => {
     const target = a === 'open' ? 'open' : a === 'pause' ? 'paused' : 'closed';
     $('act-' + a).setAttribute('aria-pressed', st === target ? 'true' : 'false');
@@ -232,7 +232,13 @@ function renderAlarm() {
     return;
   }
   const since = parseTime(a.since);
-  el.textContent = t('counter.alarm', { ticket: a.ticket || '?', since: isNaN(since) ? '?' : formatClock(since, tz(), false) });
+  const sinceText = isNaN(since) ? '?' : formatClock(since, tz(), false);
+  // The alarm names the ticket that raised it, which may since have been
+  // called; the queue says which tickets are overdue right now.
+  const overdue = ((state.queue && state.queue.tickets) || []).filter((x) => x.overdue && x.status === 'waiting').map((x) => x.number);
+  el.textContent = overdue.length
+    ? t('counter.alarmList', { tickets: overdue.slice(0, 6).join(', ') + (overdue.length > 6 ? ' …' : ''), since: sinceText })
+    : t('counter.alarm', { ticket: a.ticket || '?', since: sinceText });
 }
 
 function renderAll() {
