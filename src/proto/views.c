@@ -78,9 +78,13 @@ json_t *fq_proto_ticket_public(const fq_engine *e, const fq_ticket *t, fq_time n
                      fq_proto_time_json(t->called_at), "estimated_wait_s", est);
 }
 
+/* A waiting ticket has waited since issue (a transfer keeps the issue time);
+ * a called one waited until its first call. */
 static json_int_t wait_of(const fq_ticket *t, fq_time now)
 {
-    return seconds_between(t->issued_at, t->called_at ? t->called_at : now);
+    if (t->status == FQ_T_WAITING || !t->called_at)
+        return seconds_between(t->issued_at, now);
+    return seconds_between(t->issued_at, t->called_at);
 }
 
 json_t *fq_proto_ticket_staff(const fq_engine *e, const fq_ticket *t, fq_time now)

@@ -110,6 +110,7 @@ static void broadcast_staff(fq_server *s, json_t *msg)
 
     if (!msg)
         return;
+    /* the key is already in place (second); only its value is set here */
     json_object_set_new(msg, "seq", json_integer((json_int_t)++s->staff_seq));
     text = fq_proto_dump(msg, &len);
     if (!text) {
@@ -202,7 +203,7 @@ fq_status fq_server_exec(fq_server *s, const fq_command *cmd, fq_time now)
                 a.ticket = 0;
                 a.since = ev->at;
             }
-            broadcast_staff(s, json_pack("{s:s,s:o}", "type", "alarm", "alarm",
+            broadcast_staff(s, json_pack("{s:s,s:i,s:o}", "type", "alarm", "seq", 0, "alarm",
                                          fq_proto_alarm_json(s->engine, &a)));
         }
     }
@@ -213,8 +214,8 @@ fq_status fq_server_exec(fq_server *s, const fq_command *cmd, fq_time now)
     if (fq_display_on_batch_end(&s->display, s->engine, dm))
         broadcast_display(s, &dm[0]);
     if (wire)
-        broadcast_staff(s, json_pack("{s:s,s:o,s:o}", "type", "update", "events", wire, "queue",
-                                     fq_proto_queue(s->engine, now, &s->alarm)));
+        broadcast_staff(s, json_pack("{s:s,s:i,s:o,s:o}", "type", "update", "seq", 0, "events",
+                                     wire, "queue", fq_proto_queue(s->engine, now, &s->alarm)));
     return FQ_OK;
 }
 
