@@ -59,13 +59,16 @@ async function main() {
     for (const l of [lobbyL, lobbyP]) {
       await l.page.waitForFunction(() => window.fairqDisplay && window.fairqDisplay.calls >= 7);
     }
-    // Settled state (the flash lasts ~10 s) and mid-flash, for the landscape screen.
-    await lobbyL.page.screenshot({ path: path.join(OUT, 'display-1920x1080-flash.png') });
-    console.log('wrote docs/screenshots/display-1920x1080-flash.png');
+    // Settled state: the flash of the newest call lasts about 10 s.
     await sleep(10500);
     await lobbyL.page.screenshot({ path: path.join(OUT, 'display-1920x1080.png') });
     await lobbyP.page.screenshot({ path: path.join(OUT, 'display-portrait-1080x1920.png') });
     console.log('rewrote the settled lobby screens');
+    // One more call, photographed in the bright half of its first flash.
+    const flashing = await callNext(srv, '2');
+    await lobbyL.page.waitForFunction((n) => document.getElementById('hero-number').textContent === n, flashing.number);
+    await lobbyL.page.screenshot({ path: path.join(OUT, 'display-1920x1080-flash.png') });
+    console.log('wrote docs/screenshots/display-1920x1080-flash.png');
 
     // The staff console, after the regular limit (8 s) made someone overdue.
     await shoot(browser, `${srv.url}/counter/?token=${srv.tokens.staff}`, { width: 1366, height: 768 }, 'en', 'counter-1366x768.png', async (p) => {
