@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "audit/internal.h"
 
 static fq_status fail(char *err, size_t errlen, fq_status st, const char *what)
@@ -84,7 +86,46 @@ typedef struct pass {
     fq_status st;
     char *err;
     size_t errlen;
+    /* the hash chain, recomputed as the rows go by (docs/audit.md) */
+    EVP_MD *md;
+    EVP_MD_CTX *ctx;
+    char prev[FQ_HASH_HEX]; /* hash of the previous row, 64 zeros first */
+    uint64_t expect;        /* the seq the next row must have */
 } pass;
+
+/* Checks one row's link: its seq follows the previous one, its prev_hash is
+ * the previous row's hash, its hash is SHA-256(prev_hash || data). The first
+ * failure is remembered as the bad event and the check stops there; the
+ * audit reads on, so the report still shows what the log now says. */
+static fq_status chain_check(pass *p, const fq_store_row *row)
+{
+    static const char hex[] = "0123456789abcdef";
+    fq_audit *a = p->a;
+    if (a->bad_seq)
+        return FQ_OK;
+    if (row->seq != p->expect) {
+        a->bad_seq = p->expect;
+        return FQ_OK;
+    }
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (strlen(row->prev_hash) != 64 || memcmp(row->prev_hash, p->prev, 64)) {
+        a->bad_seq = row->seq;
+        return FQ_OK;
+    }
+    if (!EVP_DigestInit_ex(p->ctx, p->md, NULL) || !EVP_DigestUpdate(p->ctx, p->prev, 64) ||
+        (row->len && !EVP_DigestUpdate(p->ctx, row->data, row->len)) ||
+        !EVP_DigestFinal_ex(p->ctx, d, &n) || n != 32)
+        return FQ_EIO;
+    for (unsigned i = 0; i < 32; i++) {
+        p->prev[2 * i] = hex[d[i] >> 4];
+        p->prev[2 * i + 1] = hex[d[i] & 15];
+    }
+    if (strlen(row->hash) != 64 || memcmp(row->hash, p->prev, 64))
+        a->bad_seq = row->seq;
+    p->expect++;
+    return FQ_OK;
+}
 
 static bool day_in_range(const fq_audit *a, int32_t day)
 {
@@ -237,6 +278,14 @@ static bool on_row(const fq_store_row *row, void *ctx)
 {
     pass *p = ctx;
     fq_audit *a = p->a;
+    if (chain_check(p, row)) {
+        snprintf(p->err, p->errlen, "cannot compute SHA-256");
+        p->st = FQ_EIO;
+        return false;
+    }
+    a->events = row->seq;
+    if (strlen(row->hash) == 64)
+        memcpy(a->hash, row->hash, FQ_HASH_HEX);
     fq_event ev;
     if (fq_event_decode(&a->cfg.sched, row->data, row->len, &ev) != FQ_OK) {
         snprintf(p->err, p->errlen,
@@ -502,6 +551,57 @@ static int cmp_wait(const void *x, const void *y)
     return wa < wb ? -1 : wa > wb;
 }
 
+/* Sorts the ticket indices idx[0..n) by wait. Radix sort of (wait, index)
+ * pairs packed in 64 bits when every wait and index fits 32 bits (always, for
+ * real logs: a day is far shorter than 49 days), else qsort. */
+static fq_status sort_by_wait(const fq_audit *a, size_t *idx, size_t n)
+{
+    bool fits = n <= UINT32_MAX;
+    for (size_t i = 0; i < n && fits; i++) {
+        int64_t w = wait_ms(&a->t[idx[i]]);
+        fits = w >= 0 && w <= (int64_t)UINT32_MAX && idx[i] <= UINT32_MAX;
+    }
+    if (!fits) {
+        /* qsort has no context argument in C11; the audit is single-threaded
+         * (see fq_audit_new's contract). */
+        sort_ctx = a;
+        qsort(idx, n, sizeof *idx, cmp_wait);
+        sort_ctx = NULL;
+        return FQ_OK;
+    }
+    uint64_t *k = malloc((n + 1) * sizeof *k), *tmp = malloc((n + 1) * sizeof *tmp);
+    if (!k || !tmp) {
+        free(k);
+        free(tmp);
+        return FQ_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        k[i] = (uint64_t)wait_ms(&a->t[idx[i]]) << 32 | (uint64_t)idx[i];
+    uint64_t *src = k, *dst = tmp;
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[((src[i] >> shift) & 0xffu) + 1]++;
+        bool one = false;
+        for (int d = 1; d <= 256 && !one; d++)
+            one = count[d] == n;
+        if (one)
+            continue; /* every key has the same digit here */
+        for (int d = 1; d <= 256; d++)
+            count[d] += count[d - 1];
+        for (size_t i = 0; i < n; i++)
+            dst[count[(src[i] >> shift) & 0xffu]++] = src[i];
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    for (size_t i = 0; i < n; i++)
+        idx[i] = (size_t)(src[i] & 0xffffffffu);
+    free(k);
+    free(tmp);
+    return FQ_OK;
+}
+
 static fq_status compute(fq_audit *a)
 {
     int nk = a->cfg.sched.n_classes, ns = a->cfg.sched.n_services;
@@ -521,11 +621,9 @@ static fq_status compute(fq_audit *a)
     for (size_t i = 0; i < a->n; i++)
         if (fq_audit_ticket_served(&a->t[i]))
             sorted[n_sorted++] = i;
-    /* qsort has no context argument in C11; the audit is single-threaded
-     * (see fq_audit_new's contract). */
-    sort_ctx = a;
-    qsort(sorted, n_sorted, sizeof *sorted, cmp_wait);
-    sort_ctx = NULL;
+    st = sort_by_wait(a, sorted, n_sorted);
+    if (st)
+        goto out;
 
     const group_fn fns[3] = {by_class, by_service, by_hour};
     fq_audit_stats *outs[3] = {a->by_class, a->by_service, a->by_hour};
@@ -577,35 +675,23 @@ fq_status fq_audit_new(fq_store *s, const fq_config *cfg, int32_t from, int32_t 
     a->from = from;
     a->to = to;
 
-    /* Verify first, then read exactly the verified rows: the figures and the
-     * head describe the same events even while a server appends. */
-    char why[256] = "";
-    uint64_t count = 0, bad = 0;
-    fq_status st = fq_store_verify_explain(s, &count, a->hash, &bad, why, sizeof why);
-    if (st == FQ_ECORRUPT && bad) {
-        a->bad_seq = bad;
-        st = fq_store_head(s, &count, a->hash);
-        count = 0; /* read everything there is */
-    }
-    if (st) {
-        fq_audit_free(a);
-        return fail(err, errlen, st, why[0] ? why : fq_strerror(st));
-    }
-    a->events = count;
-    pass p = {a, 0, false, FQ_OK, err, errlen};
-    st = fq_store_each(s, 0, a->bad_seq ? 0 : count, on_row, &p);
+    /* One statement, one snapshot: the rows read, the chain checked and the
+     * head reported are the same events even while a server appends. */
+    memset(a->hash, '0', 64);
+    a->hash[64] = '\0';
+    pass p = {a, 0, false, FQ_OK, err, errlen, NULL, NULL, "", 1};
+    memcpy(p.prev, a->hash, FQ_HASH_HEX);
+    p.md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    p.ctx = EVP_MD_CTX_new();
+    fq_status st = p.md && p.ctx ? FQ_OK : FQ_ENOMEM;
+    if (!st)
+        st = fq_store_each(s, 0, 0, on_row, &p);
     if (!st)
         st = p.st;
-    else if (err && errlen)
+    else if (err && errlen && st != FQ_ENOMEM)
         snprintf(err, errlen, "reading the event log: %s", fq_strerror(st));
-    if (!st && a->bad_seq) {
-        uint64_t c2;
-        char h2[FQ_HASH_HEX];
-        if (fq_store_head(s, &c2, h2) == FQ_OK) {
-            a->events = c2;
-            memcpy(a->hash, h2, FQ_HASH_HEX);
-        }
-    }
+    EVP_MD_CTX_free(p.ctx);
+    EVP_MD_free(p.md);
     if (!st) {
         assign_hours(a);
         st = count_overtaken(a);

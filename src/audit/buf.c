@@ -145,7 +145,12 @@ const char *fq__audit_iso(fq_time t, char buf[32])
         snprintf(buf, 32, "?");
         return buf;
     }
-    snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)ms);
+    /* Wide scratch: the compiler cannot bound tm's fields; real dates fit 24. */
+    char tmp[96];
+    int n = snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)ms);
+    size_t len = n < 0 ? 0 : (size_t)n < 31 ? (size_t)n : 31;
+    memcpy(buf, tmp, len);
+    buf[len] = '\0';
     return buf;
 }
