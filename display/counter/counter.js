@@ -427,10 +427,12 @@ async function boot() {
   } catch (e) {
     initLang(null);
     applyI18n(document);
-    $('message').textContent = t('common.network');
+    $('boot-error').textContent = t('common.network');
+    $('boot-error').hidden = false;
     window.setTimeout(boot, 5000);
     return;
   }
+  $('boot-error').hidden = true;
   const langs = state.info.branch && state.info.branch.languages;
   initLang(langs);
   applyI18n(document);
