@@ -17,7 +17,7 @@ import WebSocket from 'ws';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const SOURCE_DIR = process.env.FAIRQ_SOURCE_DIR || path.resolve(HERE, '../../..');
-export const BIN = process.env.FAIRQ_BIN || path.join(SOURCE_DIR, 'build', 'asan', 'fairq');
+export const BIN = path.resolve(process.env.FAIRQ_BIN || path.join(SOURCE_DIR, 'build', 'asan', 'fairq'));
 const START_TIMEOUT_MS = 30000; // sanitizer builds start slowly on a busy machine
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
