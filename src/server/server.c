@@ -367,6 +367,8 @@ static fq_status start_listening(fq_server *s, char *err, size_t errlen)
     info.keepalive_timeout = 30;
     info.timeout_secs = 20;
     if (s->tls) {
+        /* lws checks this option again on the vhost's own creation info */
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.ssl_cert_filepath = s->cfg.tls_cert;
         info.ssl_private_key_filepath = s->cfg.tls_key;
         info.alpn = "http/1.1";
