@@ -227,15 +227,19 @@ function findVoice(lang) {
 // time. The time-out is generous (a slow voice is not cut off: we never
 // cancel it) but bounded, so a voice that never reports its end cannot stop
 // the lobby's announcements.
+const speaking = new Set();
+
 function speak(text, lang) {
   const entry = { text, lang, startedAt: Date.now(), endedAt: null, outcome: 'pending' };
   observed.announcements.push(entry);
   return new Promise((resolve) => {
     let done = false;
     let timer = null;
+    let u = null;
     const finish = (outcome) => {
       if (done) return;
       done = true;
+      if (u) speaking.delete(u);
       if (timer) window.clearTimeout(timer);
       entry.endedAt = Date.now();
       entry.outcome = outcome;
@@ -248,7 +252,7 @@ function speak(text, lang) {
       return;
     }
     try {
-      const u = new SpeechSynthesisUtterance(text);
+      u = new SpeechSynthesisUtterance(text);
       u.lang = lang;
       const v = findVoice(lang);
       if (v) u.voice = v;
@@ -260,7 +264,9 @@ function speak(text, lang) {
         if (entry.error === 'not-allowed') showSoundPrompt();
         finish('error');
       };
-      entry.utterance = u; // keeps it alive: Chrome drops events of collected utterances
+      // Hold a reference until it ends: Chrome drops the events of an
+      // utterance that was garbage-collected while speaking.
+      speaking.add(u);
       window.speechSynthesis.speak(u);
     } catch (e) {
       finish('error');

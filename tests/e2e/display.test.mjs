@@ -98,6 +98,7 @@ test('announcements are queued: chime, zh-CN, en; a second call waits; a recall 
     if (i > 0) assert.ok(got[i].startedAt >= got[i - 1].endedAt, `announcement ${i} started before ${i - 1} ended: ${JSON.stringify(got.slice(i - 1, i + 1))}`);
   }
   const mine = got.slice(start);
+  console.log(`# announcement outcomes: ${mine.map((x) => x.outcome + (x.error ? '/' + x.error : '') + ' ' + (x.endedAt - x.startedAt) + 'ms').join(', ')}`);
   const expected = [
     [first.number, '1'],
     [second.number, '2'],
@@ -114,6 +115,46 @@ test('announcements are queued: chime, zh-CN, en; a second call waits; a recall 
   });
   // Each call's sentences are separated by its chime (about 1.3 s).
   assert.ok(mine[2].startedAt - mine[1].endedAt >= 1000, 'chime before the second call');
+});
+
+test('a voice that never reports its end cannot block the queue (time-out), and real durations do not overlap', async () => {
+  // A stand-in for the TV's speech engine: English sentences "speak" for
+  // 700 ms and then end; Chinese ones never end, as a broken voice might.
+  const p = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+  await p.addInitScript(() => {
+    const fake = {
+      speaking: false, pending: false, paused: false, onvoiceschanged: null,
+      getVoices: () => [],
+      speak(u) {
+        if (String(u.lang).startsWith('en')) setTimeout(() => u.onend && u.onend(new Event('end')), 700);
+      },
+      cancel() {}, pause() {}, resume() {},
+      addEventListener() {}, removeEventListener() {}
+    };
+    Object.defineProperty(window, 'speechSynthesis', { value: fake, configurable: true });
+  });
+  const page = await p.newPage();
+  await page.goto(srv.url + '/display/');
+  await page.waitForFunction(() => window.fairqDisplay && window.fairqDisplay.snapshots >= 1 && window.fairqDisplay.connected);
+  await issue(srv, 'A', 'regular', null, 'kiosk');
+  await issue(srv, 'A', 'regular', null, 'kiosk');
+  const one = await callNext(srv, '1');
+  const two = await callNext(srv, '2');
+  const got = await page
+    .waitForFunction(() => {
+      const all = window.fairqDisplay.announcements;
+      return all.length >= 4 && all.every((x) => x.endedAt !== null) ? all : null;
+    }, null, { timeout: 60000 })
+    .then((h) => h.jsonValue());
+  await p.close();
+  assert.deepEqual(got.map((x) => x.outcome), ['timeout', 'ended', 'timeout', 'ended']);
+  assert.ok(got[0].text.includes(spelled(one.number, 'zh-CN')) && got[2].text.includes(spelled(two.number, 'zh-CN')));
+  for (let i = 0; i < got.length; i++) {
+    const d = got[i].endedAt - got[i].startedAt;
+    if (got[i].outcome === 'ended') assert.ok(d >= 650, `sentence ${i} lasted ${d} ms`);
+    else assert.ok(d >= 2500 && d <= 12500, `time-out ${i} after ${d} ms`);
+    if (i > 0) assert.ok(got[i].startedAt >= got[i - 1].endedAt, `sentence ${i} overlaps ${i - 1}`);
+  }
 });
 
 test('no class or reason anywhere on the lobby page while every class is called', async () => {
