@@ -7,6 +7,7 @@
  * once, and each breakdown distributes them into its groups in that order, so
  * every group's waits come out sorted. docs/audit.md defines each figure. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,11 @@ typedef struct pass {
  * audit reads on, so the report still shows what the log now says. */
 static fq_status chain_check(pass *p, const fq_store_row *row)
 {
+    if (p->a->events < row->seq) {
+        p->a->events = row->seq;
+        if (strlen(row->hash) == 64)
+            memcpy(p->a->hash, row->hash, FQ_HASH_HEX);
+    }
     static const char hex[] = "0123456789abcdef";
     fq_audit *a = p->a;
     if (a->bad_seq)
@@ -274,25 +280,17 @@ static fq_status on_counter(pass *p, uint64_t seq, const fq_event *ev)
     return FQ_OK;
 }
 
-static bool on_row(const fq_store_row *row, void *ctx)
+/* Decodes one event and folds it into the records. Runs on the worker
+ * thread when there is one. On error p->err says what. */
+static fq_status process_row(pass *p, uint64_t seq, const char *data, size_t len)
 {
-    pass *p = ctx;
     fq_audit *a = p->a;
-    if (chain_check(p, row)) {
-        snprintf(p->err, p->errlen, "cannot compute SHA-256");
-        p->st = FQ_EIO;
-        return false;
-    }
-    a->events = row->seq;
-    if (strlen(row->hash) == 64)
-        memcpy(a->hash, row->hash, FQ_HASH_HEX);
     fq_event ev;
-    if (fq_event_decode(&a->cfg.sched, row->data, row->len, &ev) != FQ_OK) {
+    if (fq_event_decode(&a->cfg.sched, data, len, &ev) != FQ_OK) {
         snprintf(p->err, p->errlen,
                  "event %llu does not decode with %s (wrong configuration, or an edited row)",
-                 (unsigned long long)row->seq, a->cfg.path[0] ? a->cfg.path : "this configuration");
-        p->st = FQ_ECORRUPT;
-        return false;
+                 (unsigned long long)seq, a->cfg.path[0] ? a->cfg.path : "this configuration");
+        return FQ_ECORRUPT;
     }
     if (!a->first_at)
         a->first_at = ev.at;
@@ -300,20 +298,195 @@ static bool on_row(const fq_store_row *row, void *ctx)
         a->last_at = ev.at;
     fq_status st = FQ_OK;
     switch (ev.type) {
-    case FQ_EV_DAY: st = on_day(p, row->seq, &ev); break;
-    case FQ_EV_ISSUED: st = on_issued(p, row->seq, &ev); break;
-    case FQ_EV_COUNTER: st = on_counter(p, row->seq, &ev); break;
+    case FQ_EV_DAY: st = on_day(p, seq, &ev); break;
+    case FQ_EV_ISSUED: st = on_issued(p, seq, &ev); break;
+    case FQ_EV_COUNTER: st = on_counter(p, seq, &ev); break;
     case FQ_EV_ALARM_ON:
     case FQ_EV_ALARM_OFF: break;
-    default: st = on_ticket(p, row->seq, &ev); break;
+    default: st = on_ticket(p, seq, &ev); break;
     }
-    if (st) {
-        snprintf(p->err, p->errlen, "event %llu: %s", (unsigned long long)row->seq,
+    if (st)
+        snprintf(p->err, p->errlen, "event %llu: %s", (unsigned long long)seq,
                  st == FQ_ECORRUPT ? "ticket out of order" : fq_strerror(st));
-        p->st = st;
-        return false;
+    return st;
+}
+
+/* --- two threads: reading + chain, decoding + records --------------------------
+ *
+ * Reading the rows out of SQLite is about half the work; hashing, decoding
+ * and updating the records the other half, and everything must go in log
+ * order. So the store callback (this thread) only copies each row into one
+ * of two batches while a worker thread checks the chain and decodes the
+ * other batch. Batches alternate strictly, so the worker sees the rows in
+ * order. Without a worker (pthread_create failed) batches are processed
+ * inline. */
+
+#define BATCH_ROWS 4096
+
+typedef struct batch {
+    size_t n;
+    uint64_t seq[BATCH_ROWS];
+    size_t off[BATCH_ROWS], len[BATCH_ROWS];
+    char prev_hash[BATCH_ROWS][FQ_HASH_HEX], hash[BATCH_ROWS][FQ_HASH_HEX];
+    char *bytes;
+    size_t used, cap;
+} batch;
+
+typedef struct piped {
+    pass *p;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    batch b[2];
+    bool full[2];     /* handed to the worker, not yet processed */
+    bool done;        /* the reader has no more batches */
+    int fill;         /* the batch the reader fills */
+    bool threaded;
+    fq_status wst;    /* the worker's first error (under mu) */
+} piped;
+
+/* Decodes batch b unless an earlier batch failed (st); returns the status. */
+static fq_status process_batch(piped *q, batch *b, fq_status st)
+{
+    for (size_t i = 0; i < b->n && !st; i++) {
+        fq_store_row row = {b->seq[i], b->bytes + b->off[i], b->len[i], b->prev_hash[i],
+                            b->hash[i]};
+        if (chain_check(q->p, &row)) {
+            snprintf(q->p->err, q->p->errlen, "cannot compute SHA-256");
+            st = FQ_EIO;
+        } else {
+            st = process_row(q->p, row.seq, row.data, row.len);
+        }
     }
+    b->n = 0;
+    b->used = 0;
+    return st;
+}
+
+static void *worker(void *arg)
+{
+    piped *q = arg;
+    int idx = 0;
+    fq_status st = FQ_OK;
+    for (;;) {
+        pthread_mutex_lock(&q->mu);
+        while (!q->full[idx] && !q->done)
+            pthread_cond_wait(&q->cv, &q->mu);
+        if (!q->full[idx]) {
+            pthread_mutex_unlock(&q->mu);
+            return NULL;
+        }
+        pthread_mutex_unlock(&q->mu);
+        st = process_batch(q, &q->b[idx], st); /* after an error: only empties it */
+        pthread_mutex_lock(&q->mu);
+        q->wst = st;
+        q->full[idx] = false;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+        idx ^= 1;
+    }
+}
+
+/* Hands the batch being filled to the worker and waits for the other one.
+ * Returns the worker's error state. */
+static fq_status hand_over(piped *q)
+{
+    if (!q->threaded) {
+        q->wst = process_batch(q, &q->b[q->fill], q->wst);
+        return q->wst;
+    }
+    pthread_mutex_lock(&q->mu);
+    q->full[q->fill] = true;
+    pthread_cond_broadcast(&q->cv);
+    q->fill ^= 1;
+    while (q->full[q->fill])
+        pthread_cond_wait(&q->cv, &q->mu);
+    fq_status st = q->wst;
+    pthread_mutex_unlock(&q->mu);
+    return st;
+}
+
+/* A stored hash of any other length than 64 becomes "", which no computed
+ * hash matches. */
+static void copy_hash(char dst[FQ_HASH_HEX], const char *src)
+{
+    if (strnlen(src, FQ_HASH_HEX) == 64)
+        memcpy(dst, src, FQ_HASH_HEX);
+    else
+        dst[0] = '\0';
+}
+
+static bool on_row(const fq_store_row *row, void *ctx)
+{
+    piped *q = ctx;
+    pass *p = q->p;
+    batch *b = &q->b[q->fill];
+    if (b->used + row->len > b->cap) {
+        size_t cap = b->cap ? b->cap : 1 << 20;
+        while (cap < b->used + row->len)
+            cap *= 2;
+        char *nb = realloc(b->bytes, cap);
+        if (!nb) {
+            p->st = FQ_ENOMEM;
+            return false;
+        }
+        b->bytes = nb;
+        b->cap = cap;
+    }
+    memcpy(b->bytes + b->used, row->data, row->len);
+    copy_hash(b->prev_hash[b->n], row->prev_hash);
+    copy_hash(b->hash[b->n], row->hash);
+    b->seq[b->n] = row->seq;
+    b->off[b->n] = b->used;
+    b->len[b->n++] = row->len;
+    b->used += row->len;
+    if (b->n == BATCH_ROWS && hand_over(q))
+        return false;
     return true;
+}
+
+/* Reads the whole log through on_row. The worker's error wins over the
+ * reader's (it names the event). */
+static fq_status read_log(fq_store *s, pass *p)
+{
+    piped *q = calloc(1, sizeof *q);
+    if (!q)
+        return FQ_ENOMEM;
+    q->p = p;
+    pthread_t th;
+    if (!pthread_mutex_init(&q->mu, NULL)) {
+        if (!pthread_cond_init(&q->cv, NULL)) {
+            q->threaded = pthread_create(&th, NULL, worker, q) == 0;
+            if (!q->threaded)
+                pthread_cond_destroy(&q->cv);
+        }
+        if (!q->threaded)
+            pthread_mutex_destroy(&q->mu);
+    }
+    fq_status st = fq_store_each(s, 0, 0, on_row, q);
+    bool read_failed = st != FQ_OK;
+    if (!st)
+        st = p->st;
+    if (!st && q->b[q->fill].n)
+        hand_over(q); /* the last, partial batch */
+    if (q->threaded) {
+        pthread_mutex_lock(&q->mu);
+        q->done = true;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+        pthread_join(th, NULL);
+        pthread_cond_destroy(&q->cv);
+        pthread_mutex_destroy(&q->mu);
+    }
+    /* joined: the worker's writes to p->err are visible and finished */
+    if (q->wst)
+        st = q->wst;
+    else if (read_failed && p->err && p->errlen)
+        snprintf(p->err, p->errlen, "reading the event log: %s", fq_strerror(st));
+
+    free(q->b[0].bytes);
+    free(q->b[1].bytes);
+    free(q);
+    return st;
 }
 
 /* --- local hour of day ----------------------------------------------------- */
@@ -685,11 +858,7 @@ fq_status fq_audit_new(fq_store *s, const fq_config *cfg, int32_t from, int32_t 
     p.ctx = EVP_MD_CTX_new();
     fq_status st = p.md && p.ctx ? FQ_OK : FQ_ENOMEM;
     if (!st)
-        st = fq_store_each(s, 0, 0, on_row, &p);
-    if (!st)
-        st = p.st;
-    else if (err && errlen && st != FQ_ENOMEM)
-        snprintf(err, errlen, "reading the event log: %s", fq_strerror(st));
+        st = read_log(s, &p);
     EVP_MD_CTX_free(p.ctx);
     EVP_MD_free(p.md);
     if (!st) {
