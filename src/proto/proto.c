@@ -7,6 +7,41 @@
 
 #include "fairq/proto.h"
 
+/* Length of the well-formed UTF-8 sequence at s (at most n bytes), 0 if
+ * there is none. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    size_t k;
+
+    if (!n)
+        return 0;
+    if (s[0] < 0x80)
+        return 1;
+    k = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+                                     : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+    if (!k || k > n)
+        return 0;
+    return fq_proto_utf8_valid((const char *)s, k) ? k : 0;
+}
+
+/* Messages quote client input, and truncation may cut a character in two:
+ * replace every byte that does not start a well-formed sequence by '?', so
+ * the error itself is always valid JSON text. */
+static void utf8_scrub(char *s)
+{
+    size_t n = strlen(s), i = 0;
+
+    while (i < n) {
+        size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+        if (k) {
+            i += k;
+        } else {
+            s[i] = '?';
+            i++;
+        }
+    }
+}
+
 void fq_proto_error_set(fq_proto_error *err, int http_status, const char *code,
                         const char *fmt, ...)
 {
@@ -19,12 +54,20 @@ void fq_proto_error_set(fq_proto_error *err, int http_status, const char *code,
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);
+    utf8_scrub(err->code);
+    utf8_scrub(err->message);
 }
 
 char *fq_proto_error_json(const fq_proto_error *err)
 {
-    json_t *v = json_pack("{s:{s:s,s:s}}", "error", "code", err->code, "message",
-                          err->message);
+    fq_proto_error copy = *err;
+    json_t *v;
+
+    copy.code[sizeof(copy.code) - 1] = '\0';
+    copy.message[sizeof(copy.message) - 1] = '\0';
+    utf8_scrub(copy.code);
+    utf8_scrub(copy.message);
+    v = json_pack("{s:{s:s,s:s}}", "error", "code", copy.code, "message", copy.message);
     return fq_proto_dump(v, NULL);
 }
 

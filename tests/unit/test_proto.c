@@ -164,6 +164,15 @@ static void test_error_json(void **state)
     assert_non_null(s);
     assert_string_equal(s, "{\"error\":{\"code\":\"conflict\",\"message\":\"counter 3 is \\\"closed\\\"\"}}");
     free(s);
+
+    /* quoting client text may cut a character in two: the error stays valid UTF-8 */
+    fq_proto_error_set(&err, 400, "unknown_field", "unknown field '%.3s'", "ab\xc3\xa9");
+    assert_string_equal(err.message, "unknown field 'ab?'");
+    fq_proto_error_set(&err, 400, "invalid_json", "bad %s", "\xed\xa0\x80!");
+    assert_string_equal(err.message, "bad ???!");
+    s = fq_proto_error_json(&err);
+    assert_non_null(s);
+    free(s);
 }
 
 static void test_times(void **state)
