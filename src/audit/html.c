@@ -47,7 +47,8 @@ static const char css[] =
     "max-width:1100px;margin:1.5em auto;padding:0 1em}"
     "h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;border-bottom:2px solid #333;"
     "padding-bottom:.2em;margin-top:1.8em}"
-    "table{border-collapse:collapse;margin:.6em 0;font-variant-numeric:tabular-nums}"
+    "table{border-collapse:collapse;margin:.6em 0;font-variant-numeric:tabular-nums;"
+    "font-size:13px}.wide{overflow-x:auto}"
     "th,td{border:1px solid #999;padding:.25em .5em;text-align:right}"
     "th{background:#eee}td.l,th.l{text-align:left}"
     "svg{display:block;margin:.6em 0;max-width:100%;height:auto}"
@@ -65,7 +66,7 @@ static const char css[] =
 static fq_status stats_table(const fq_audit *a, fq_audit_buf *b, const fq_audit_stats *row)
 {
     TRY(fq_audit_buf_puts(
-        b, "<table><thead><tr><th class=\"l\">class</th><th>tickets</th><th>served</th>"
+        b, "<div class=\"wide\"><table><thead><tr><th class=\"l\">class</th><th>tickets</th><th>served</th>"
            "<th>no-show</th><th>cancelled</th><th>mean wait (s)</th><th>p50 (s)</th>"
            "<th>p90 (s)</th><th>p95 (s)</th><th>max (s)</th><th>target (s)</th>"
            "<th>over target (%)</th><th>starvation breaches</th><th>manual calls</th>"
@@ -91,7 +92,7 @@ static fq_status stats_table(const fq_audit *a, fq_audit_buf *b, const fq_audit_
             fq__audit_num(n[6], 48, s->overtaken_mean, 2),
             fq__audit_num(n[7], 48, s->estimate_error_mean_s, 1)));
     }
-    return fq_audit_buf_puts(b, "</tbody></table>\n");
+    return fq_audit_buf_puts(b, "</tbody></table></div>\n");
 }
 
 static fq_status legend(const fq_audit *a, fq_audit_buf *b, int x, int y, bool lines)
@@ -234,8 +235,8 @@ static fq_status chart_hours(const fq_audit *a, fq_audit_buf *b)
         TRY(fq_audit_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%02d</text>",
                                 ML + gw * h + gw / 2, MT + ph + 16, h));
     TRY(fq_audit_buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">hour of issue "
-                               "(local time); dashed-thin horizontal line = the class's target "
-                               "wait</text>",
+                               "(local time); dotted horizontal line in the class's colour = its "
+                               "target wait</text>",
                             ML + pw / 2, MT + ph + 36));
     for (int k = 0; k < nk; k++) {
         double ty = MT + ph - ph * ((double)a->cfg.sched.classes[k].target_wait_s / 60.0) / ymax;
