@@ -8,12 +8,14 @@
 #include "fairq/config.h"
 #include "fairq/server.h"
 
-static fq_server *running; /* for the signal handler only */
+static fq_server *volatile running; /* for the signal handler only */
+static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
 {
     (void)sig;
-    fq_server_stop(running); /* sets a flag and wakes the loop */
+    stop_requested = 1;
+    fq_server_stop(running); /* sets a flag and wakes the loop; NULL is a no-op */
 }
 
 static void usage(FILE *out)
@@ -54,18 +56,22 @@ int fq_cmd_serve(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 2;
     }
-    rc = fq_server_new(&cfg, &s, err, sizeof(err));
-    if (rc) {
-        fprintf(stderr, "fairq serve: %s\n", err);
-        return 2;
-    }
-    running = s;
+    /* Handlers first: a supervisor may signal as soon as it sees the
+     * "listening" line, which fq_server_new prints. */
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    rc = fq_server_new(&cfg, &s, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "fairq serve: %s\n", err);
+        return 2;
+    }
+    running = s;
+    if (stop_requested)
+        fq_server_stop(s);
     rc = fq_server_run(s);
     running = NULL;
     fq_server_free(s);

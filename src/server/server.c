@@ -424,14 +424,8 @@ fq_status fq_server_new(const fq_config *cfg, fq_server **out, char *err, size_t
     }
     rc = fq_store_open(cfg->db_path, cfg->synchronous, FQ_STORE_CREATE | FQ_STORE_EXCLUSIVE,
                        &s->store, err, errlen);
-    if (rc) {
-        if (rc == FQ_EBUSY) {
-            char why[256];
-            snprintf(why, sizeof(why), "%s", err);
-            snprintf(err, errlen, "%s is in use by another fairq server (%s)", cfg->db_path, why);
-        }
+    if (rc) /* the store's words name the file (and, when busy, the other server) */
         goto fail;
-    }
 
     sched = cfg->sched;
     sched.retain_finished = true; /* ticket status pages need finished tickets */
