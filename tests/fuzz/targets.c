@@ -48,6 +48,14 @@ static void fuzz_check_error(fq_status st, const fq_proto_error *err)
     FUZZ_CHECK(fuzz_str_ok(err->message, sizeof err->message) && err->message[0]);
     char *text = fq_proto_error_json(err);
     FUZZ_CHECK(text != NULL);
+    /* ... and it reads back as the error that was set. */
+    json_t *v = json_loads(text, 0, NULL);
+    FUZZ_CHECK(v != NULL);
+    const char *code = NULL, *message = NULL;
+    FUZZ_CHECK(json_unpack(v, "{s:{s:s,s:s}}", "error", "code", &code, "message", &message) == 0);
+    FUZZ_CHECK(!strcmp(code, err->code));
+    FUZZ_CHECK(message[0] != '\0');
+    json_decref(v);
     free(text);
 }
 
