@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "fairq/audit.h"
 #include "fairq/config.h"
@@ -34,36 +35,6 @@ static const char audit_usage[] =
     "Exit status: 0 ok (a broken hash chain is reported in the output),\n"
     "2 usage or I/O error.\n";
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("fairq audit: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\n(try 'fairq audit --help')\n", stderr);
-    return 2;
-}
-
-/* "--name value" or "--name=value" at argv[*i]: the value, or NULL when the
- * argument is not --name (or *missing when --name has no value). */
-static const char *option(int argc, char **argv, int *i, const char *name, int *missing)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, n))
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n])
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 int fq_cmd_audit(int argc, char **argv)
 {
     const char *db = NULL, *from_s = NULL, *to_s = NULL, *fmt_s = "text";
@@ -74,34 +45,34 @@ int fq_cmd_audit(int argc, char **argv)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(audit_usage, stdout);
             return 0;
-        } else if ((v = option(argc, argv, &i, "--db", &missing))) {
+        } else if ((v = fq_cli_option(argc, argv, &i, "--db", &missing))) {
             db = v;
-        } else if ((v = option(argc, argv, &i, "--from", &missing))) {
+        } else if ((v = fq_cli_option(argc, argv, &i, "--from", &missing))) {
             from_s = v;
-        } else if ((v = option(argc, argv, &i, "--to", &missing))) {
+        } else if ((v = fq_cli_option(argc, argv, &i, "--to", &missing))) {
             to_s = v;
-        } else if ((v = option(argc, argv, &i, "--format", &missing))) {
+        } else if ((v = fq_cli_option(argc, argv, &i, "--format", &missing))) {
             fmt_s = v;
-        } else if ((v = option(argc, argv, &i, "--config", &missing))) {
+        } else if ((v = fq_cli_option(argc, argv, &i, "--config", &missing))) {
             cfg_path = v;
         } else if (missing) {
-            return usage_error("%s needs a value", argv[i]);
+            return fq_cli_usage_error("audit", "%s needs a value", argv[i]);
         } else {
-            return usage_error("unexpected argument '%s'", argv[i]);
+            return fq_cli_usage_error("audit", "unexpected argument '%s'", argv[i]);
         }
     }
     if (!db || !*db)
-        return usage_error("--db FILE is required");
+        return fq_cli_usage_error("audit", "--db FILE is required");
     fq_audit_format fmt;
     if (fq_audit_format_parse(fmt_s, &fmt))
-        return usage_error("--format must be text, json, csv or html, not '%s'", fmt_s);
+        return fq_cli_usage_error("audit", "--format must be text, json, csv or html, not '%s'", fmt_s);
     int32_t from = 0, to = 0;
     if (from_s && fq_audit_parse_day(from_s, &from))
-        return usage_error("--from must be a date YYYY-MM-DD, not '%s'", from_s);
+        return fq_cli_usage_error("audit", "--from must be a date YYYY-MM-DD, not '%s'", from_s);
     if (to_s && fq_audit_parse_day(to_s, &to))
-        return usage_error("--to must be a date YYYY-MM-DD, not '%s'", to_s);
+        return fq_cli_usage_error("audit", "--to must be a date YYYY-MM-DD, not '%s'", to_s);
     if (from && to && from > to)
-        return usage_error("--from %s is after --to %s", from_s, to_s);
+        return fq_cli_usage_error("audit", "--from %s is after --to %s", from_s, to_s);
 
     static fq_config cfg; /* large: keep it off the stack */
     char err[1024];

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "fairq/audit.h"
 #include "fairq/config.h"
@@ -29,34 +30,6 @@ static const char replay_usage[] =
     "\n"
     "Exit status: 0 ok, 2 usage or I/O error (also: no such day in the log).\n";
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("fairq replay: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\n(try 'fairq replay --help')\n", stderr);
-    return 2;
-}
-
-static const char *option(int argc, char **argv, int *i, const char *name, int *missing)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, n))
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n])
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 int fq_cmd_replay(int argc, char **argv)
 {
     const char *db = NULL, *day_s = NULL, *policy_s = NULL, *fmt_s = "text";
@@ -67,38 +40,38 @@ int fq_cmd_replay(int argc, char **argv)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(replay_usage, stdout);
             return 0;
-        } else if ((v = option(argc, argv, &i, "--db", &missing))) {
+        } else if ((v = fq_cli_option(argc, argv, &i, "--db", &missing))) {
             db = v;
-        } else if ((v = option(argc, argv, &i, "--day", &missing))) {
+        } else if ((v = fq_cli_option(argc, argv, &i, "--day", &missing))) {
             day_s = v;
-        } else if ((v = option(argc, argv, &i, "--policy", &missing))) {
+        } else if ((v = fq_cli_option(argc, argv, &i, "--policy", &missing))) {
             policy_s = v;
-        } else if ((v = option(argc, argv, &i, "--format", &missing))) {
+        } else if ((v = fq_cli_option(argc, argv, &i, "--format", &missing))) {
             fmt_s = v;
-        } else if ((v = option(argc, argv, &i, "--config", &missing))) {
+        } else if ((v = fq_cli_option(argc, argv, &i, "--config", &missing))) {
             cfg_path = v;
         } else if (missing) {
-            return usage_error("%s needs a value", argv[i]);
+            return fq_cli_usage_error("replay", "%s needs a value", argv[i]);
         } else {
-            return usage_error("unexpected argument '%s'", argv[i]);
+            return fq_cli_usage_error("replay", "unexpected argument '%s'", argv[i]);
         }
     }
     if (!db || !*db)
-        return usage_error("--db FILE is required");
+        return fq_cli_usage_error("replay", "--db FILE is required");
     int32_t day;
     if (!day_s)
-        return usage_error("--day DAY is required");
+        return fq_cli_usage_error("replay", "--day DAY is required");
     if (fq_audit_parse_day(day_s, &day))
-        return usage_error("--day must be a date YYYY-MM-DD, not '%s'", day_s);
+        return fq_cli_usage_error("replay", "--day must be a date YYYY-MM-DD, not '%s'", day_s);
     fq_policy policy;
     if (!policy_s)
-        return usage_error("--policy P is required");
+        return fq_cli_usage_error("replay", "--policy P is required");
     if (fq_policy_parse(policy_s, &policy))
-        return usage_error("--policy must be fifo, strict, accumulating or weighted, not '%s'",
+        return fq_cli_usage_error("replay", "--policy must be fifo, strict, accumulating or weighted, not '%s'",
                            policy_s);
     fq_audit_format fmt;
     if (fq_audit_format_parse(fmt_s, &fmt) || (fmt != FQ_AUDIT_TEXT && fmt != FQ_AUDIT_JSON))
-        return usage_error("--format must be text or json, not '%s'", fmt_s);
+        return fq_cli_usage_error("replay", "--format must be text or json, not '%s'", fmt_s);
 
     static fq_config cfg; /* large: keep it off the stack */
     char err[1024];

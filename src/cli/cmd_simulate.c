@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "fairq/config.h"
 #include "fairq/sim.h"
@@ -34,17 +35,6 @@ static const char simulate_usage[] =
 
 enum { FMT_TEXT, FMT_JSON, FMT_CSV };
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("fairq simulate: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\n(try 'fairq simulate --help')\n", stderr);
-    return 2;
-}
-
 static int parse_u64(const char *s, uint64_t *out)
 {
     if (!s || !*s || *s == '-' || *s == '+')
@@ -71,26 +61,6 @@ static int parse_double(const char *s, double *out)
     return 0;
 }
 
-/* "--name value" or "--name=value": the value, or NULL when this argument
- * is not --name. *i advances past a separate value. *missing is set when
- * --name is last with no value. */
-static const char *option(int argc, char **argv, int *i, const char *name, int *missing)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, n))
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n])
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 int fq_cmd_simulate(int argc, char **argv)
 {
     const char *config = NULL, *format = "text";
@@ -102,37 +72,37 @@ int fq_cmd_simulate(int argc, char **argv)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(simulate_usage, stdout);
             return 0;
-        } else if ((v = option(argc, argv, &i, "--config", &missing))) {
+        } else if ((v = fq_cli_option(argc, argv, &i, "--config", &missing))) {
             config = v;
-        } else if ((v = option(argc, argv, &i, "--policy", &missing))) {
+        } else if ((v = fq_cli_option(argc, argv, &i, "--policy", &missing))) {
             fq_policy p;
             if (fq_policy_parse(v, &p) != FQ_OK)
-                return usage_error("unknown policy '%s' (fifo, strict, accumulating, weighted)",
+                return fq_cli_usage_error("simulate", "unknown policy '%s' (fifo, strict, accumulating, weighted)",
                                    v);
             opts.policy = (int)p;
-        } else if ((v = option(argc, argv, &i, "--seed", &missing))) {
+        } else if ((v = fq_cli_option(argc, argv, &i, "--seed", &missing))) {
             if (parse_u64(v, &opts.seed))
-                return usage_error("--seed wants a number 0..2^64-1, not '%s'", v);
-        } else if ((v = option(argc, argv, &i, "--replications", &missing))) {
+                return fq_cli_usage_error("simulate", "--seed wants a number 0..2^64-1, not '%s'", v);
+        } else if ((v = fq_cli_option(argc, argv, &i, "--replications", &missing))) {
             uint64_t r;
             if (parse_u64(v, &r) || r < 1 || r > FQ_SIM_MAX_REPLICATIONS)
-                return usage_error("--replications wants 1..100000, not '%s'", v);
+                return fq_cli_usage_error("simulate", "--replications wants 1..100000, not '%s'", v);
             opts.replications = (int)r;
-        } else if ((v = option(argc, argv, &i, "--hours", &missing))) {
+        } else if ((v = fq_cli_option(argc, argv, &i, "--hours", &missing))) {
             if (parse_double(v, &opts.hours) || !(opts.hours > 0.0))
-                return usage_error("--hours wants a positive number, not '%s'", v);
-        } else if ((v = option(argc, argv, &i, "--format", &missing))) {
+                return fq_cli_usage_error("simulate", "--hours wants a positive number, not '%s'", v);
+        } else if ((v = fq_cli_option(argc, argv, &i, "--format", &missing))) {
             if (strcmp(v, "text") && strcmp(v, "json") && strcmp(v, "csv"))
-                return usage_error("--format is text, json or csv, not '%s'", v);
+                return fq_cli_usage_error("simulate", "--format is text, json or csv, not '%s'", v);
             format = v;
         } else if (missing) {
-            return usage_error("%s needs a value", argv[i]);
+            return fq_cli_usage_error("simulate", "%s needs a value", argv[i]);
         } else {
-            return usage_error("unknown argument '%s'", argv[i]);
+            return fq_cli_usage_error("simulate", "unknown argument '%s'", argv[i]);
         }
     }
     if (!config)
-        return usage_error("--config F is required");
+        return fq_cli_usage_error("simulate", "--config F is required");
 
     fq_config *cfg = malloc(sizeof *cfg); /* large: keep it off the stack */
     if (!cfg) {
