@@ -375,8 +375,13 @@ char *fq_proto_time(fq_time t, char buf[FQ_TIME_LEN])
         snprintf(buf, FQ_TIME_LEN, "1970-01-01T00:00:00.000Z");
         return buf;
     }
-    snprintf(buf, FQ_TIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+    /* Format into room for any int values, then copy: gmtime_r keeps every
+     * field in range, so the result always fits FQ_TIME_LEN. */
+    char tmp[96];
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+    memcpy(buf, tmp, FQ_TIME_LEN - 1);
+    buf[FQ_TIME_LEN - 1] = '\0';
     return buf;
 }
 

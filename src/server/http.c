@@ -264,7 +264,11 @@ static bool query_arg(struct lws *wsi, const char *name, char *buf, size_t len)
         if (n <= 0)
             return false;
         if (!strncmp(frag, name, nlen) && frag[nlen] == '=') {
-            snprintf(buf, len, "%s", frag + nlen + 1);
+            const char *v = frag + nlen + 1;
+            size_t vlen = strlen(v);
+            if (vlen >= len) /* too long for any valid value: hand back one none accepts */
+                v = "?", vlen = 1;
+            memcpy(buf, v, vlen + 1);
             return true;
         }
     }
