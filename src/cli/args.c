@@ -1,4 +1,4 @@
-/* args.c — the small argument helpers every subcommand shares. */
+/* args.c — the small helpers the subcommands share (see args.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,4 +31,26 @@ int fq_cli_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\n(try 'fairq %s --help')\n", cmd);
     return 2;
+}
+
+int fq_cli_open_log(const char *cmd, const char *cfg_path, const char *db, fq_config *cfg,
+                    fq_store **out)
+{
+    char err[1024];
+    if (fq_config_load(cfg_path, cfg, err, sizeof err) ||
+        fq_store_open(db, NULL, FQ_STORE_READONLY, out, err, sizeof err)) {
+        fprintf(stderr, "fairq %s: %s\n", cmd, err);
+        return 2;
+    }
+    return 0;
+}
+
+int fq_cli_write_stdout(const char *cmd, const char *data, size_t len, const char *what)
+{
+    size_t w = len ? fwrite(data, 1, len, stdout) : 0;
+    if (w != len || fflush(stdout)) {
+        fprintf(stderr, "fairq %s: cannot write the %s\n", cmd, what);
+        return 2;
+    }
+    return 0;
 }

@@ -75,16 +75,10 @@ int fq_cmd_audit(int argc, char **argv)
         return fq_cli_usage_error("audit", "--from %s is after --to %s", from_s, to_s);
 
     static fq_config cfg; /* large: keep it off the stack */
-    char err[1024];
-    if (fq_config_load(cfg_path, &cfg, err, sizeof err)) {
-        fprintf(stderr, "fairq audit: %s\n", err);
-        return 2;
-    }
     fq_store *s = NULL;
-    if (fq_store_open(db, NULL, FQ_STORE_READONLY, &s, err, sizeof err)) {
-        fprintf(stderr, "fairq audit: %s\n", err);
+    if (fq_cli_open_log("audit", cfg_path, db, &cfg, &s))
         return 2;
-    }
+    char err[1024] = "";
     fq_audit_buf out = {0};
     fq_status st = fq_audit_report(s, &cfg, from, to, fmt, &out, err, sizeof err);
     fq_store_close(s);
@@ -93,12 +87,7 @@ int fq_cmd_audit(int argc, char **argv)
         fq_audit_buf_free(&out);
         return 2;
     }
-    size_t len = out.len;
-    size_t w = len ? fwrite(out.data, 1, len, stdout) : 0;
+    int rc = fq_cli_write_stdout("audit", out.data, out.len, "report");
     fq_audit_buf_free(&out);
-    if (w != len || fflush(stdout)) {
-        fputs("fairq audit: cannot write the report\n", stderr);
-        return 2;
-    }
-    return 0;
+    return rc;
 }

@@ -74,16 +74,10 @@ int fq_cmd_replay(int argc, char **argv)
         return fq_cli_usage_error("replay", "--format must be text or json, not '%s'", fmt_s);
 
     static fq_config cfg; /* large: keep it off the stack */
-    char err[1024];
-    if (fq_config_load(cfg_path, &cfg, err, sizeof err)) {
-        fprintf(stderr, "fairq replay: %s\n", err);
-        return 2;
-    }
     fq_store *s = NULL;
-    if (fq_store_open(db, NULL, FQ_STORE_READONLY, &s, err, sizeof err)) {
-        fprintf(stderr, "fairq replay: %s\n", err);
+    if (fq_cli_open_log("replay", cfg_path, db, &cfg, &s))
         return 2;
-    }
+    char err[1024] = "";
     fq_audit *a = NULL;
     fq_status st = fq_audit_new(s, &cfg, day, day, &a, err, sizeof err);
     fq_store_close(s);
@@ -99,12 +93,7 @@ int fq_cmd_replay(int argc, char **argv)
         fq_audit_buf_free(&out);
         return 2;
     }
-    size_t len = out.len;
-    size_t w = len ? fwrite(out.data, 1, len, stdout) : 0;
+    int rc = fq_cli_write_stdout("replay", out.data, out.len, "result");
     fq_audit_buf_free(&out);
-    if (w != len || fflush(stdout)) {
-        fputs("fairq replay: cannot write the result\n", stderr);
-        return 2;
-    }
-    return 0;
+    return rc;
 }
