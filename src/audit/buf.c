@@ -94,20 +94,6 @@ const char *fq_audit_format_mime(fq_audit_format f)
     }
 }
 
-const char *fq__audit_num(char *buf, size_t len, double v, int decimals)
-{
-    if (!isfinite(v) || fabs(v) < 0.5 * pow(10.0, -decimals))
-        v = 0.0;
-    snprintf(buf, len, "%.*f", decimals, v);
-    char *dot = strchr(buf, '.');
-    if (dot) {
-        char *end = buf + strlen(buf) - 1;
-        while (end > dot + 1 && *end == '0')
-            *end-- = '\0';
-    }
-    return buf;
-}
-
 const char *fq__audit_day_text(int32_t day, char buf[16])
 {
     snprintf(buf, 16, "%04d-%02d-%02d", (int)(day / 10000 % 10000), (int)(day / 100 % 100),

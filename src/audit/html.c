@@ -10,13 +10,6 @@
 
 #include "audit/internal.h"
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        fq_status try_st_ = (x);                                                                   \
-        if (try_st_)                                                                               \
-            return try_st_;                                                                        \
-    } while (0)
-
 /* Okabe-Ito: distinguishable with the common colour-vision deficiencies. */
 static const char *const palette[FQ_MAX_CLASSES] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
                                                     "#E69F00", "#56B4E9", "#8C6D00", "#000000"};
@@ -83,14 +76,14 @@ static fq_status stats_table(const fq_audit *a, fq_audit_buf *b, const fq_audit_
             "<td>%s</td><td>%s</td></tr>\n",
             (unsigned long long)s->tickets, (unsigned long long)s->served,
             (unsigned long long)s->no_show, (unsigned long long)s->cancelled,
-            fq__audit_num(n[0], 48, s->wait_mean_s, 1), fq__audit_num(n[1], 48, s->wait_p50_s, 1),
-            fq__audit_num(n[2], 48, s->wait_p90_s, 1), fq__audit_num(n[3], 48, s->wait_p95_s, 1),
-            fq__audit_num(n[4], 48, s->wait_max_s, 1),
+            fq_util_num(n[0], 48, s->wait_mean_s, 1), fq_util_num(n[1], 48, s->wait_p50_s, 1),
+            fq_util_num(n[2], 48, s->wait_p90_s, 1), fq_util_num(n[3], 48, s->wait_p95_s, 1),
+            fq_util_num(n[4], 48, s->wait_max_s, 1),
             (long long)a->cfg.sched.classes[k].target_wait_s,
-            fq__audit_num(n[5], 48, s->over_target_pct, 1),
+            fq_util_num(n[5], 48, s->over_target_pct, 1),
             (unsigned long long)s->starvation_breaches, (unsigned long long)s->overrides,
-            fq__audit_num(n[6], 48, s->overtaken_mean, 2),
-            fq__audit_num(n[7], 48, s->estimate_error_mean_s, 1)));
+            fq_util_num(n[6], 48, s->overtaken_mean, 2),
+            fq_util_num(n[7], 48, s->estimate_error_mean_s, 1)));
     }
     return fq_audit_buf_puts(b, "</tbody></table></div>\n");
 }
@@ -142,7 +135,7 @@ static fq_status y_axis(fq_audit_buf *b, double ymax, const char *label)
         TRY(fq_audit_buf_printf(b,
                                 "<line class=\"grid\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
                                 "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>",
-                                ML, y, W - MR, y, ML - 6, y + 4, fq__audit_num(n, 48, v, 1)));
+                                ML, y, W - MR, y, ML - 6, y + 4, fq_util_num(n, 48, v, 1)));
     }
     TRY(fq_audit_buf_printf(b,
                             "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
@@ -194,7 +187,7 @@ static fq_status chart_histogram(const fq_audit *a, fq_audit_buf *b)
                                     "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                                     "fill=\"%s\"><title>%s: %s%%</title></rect>",
                                     gx + 3 + bw * k, MT + ph - h, bw, h, palette[k],
-                                    a->cfg.sched.classes[k].id, fq__audit_num(n, 48, share[k][j], 1)));
+                                    a->cfg.sched.classes[k].id, fq_util_num(n, 48, share[k][j], 1)));
         }
         if (j < BINS - 1)
             TRY(fq_audit_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d-%d</text>",
@@ -276,7 +269,7 @@ static fq_status chart_hours(const fq_audit *a, fq_audit_buf *b)
                                     "<title>%02d h: %s s mean</title></circle>",
                                     ML + gw * h + gw / 2,
                                     MT + ph - ph * (s->wait_mean_s / 60.0) / ymax, palette[k], h,
-                                    fq__audit_num(n, 48, s->wait_mean_s, 1)));
+                                    fq_util_num(n, 48, s->wait_mean_s, 1)));
         }
     }
     TRY(legend(a, b, ML, H - 8, true));
@@ -399,7 +392,7 @@ fq_status fq__audit_write_html(const fq_audit *a, fq_audit_buf *b)
     TRY(fq_audit_buf_puts(b, "<h2>Per class</h2>\n"));
     TRY(stats_table(a, b, a->by_class));
     TRY(fq_audit_buf_printf(b, "<p>Jain's index over mean wait / target wait: <b>%s</b></p>\n",
-                            fq__audit_num(j, sizeof j, a->jain, 4)));
+                            fq_util_num(j, sizeof j, a->jain, 4)));
     TRY(fq_audit_buf_puts(b, "<h2>Distribution of waits</h2>\n"));
     TRY(chart_histogram(a, b));
     TRY(fq_audit_buf_puts(b, "<h2>Waits by hour of day against the targets</h2>\n"));

@@ -4,6 +4,7 @@
 #define FAIRQ_AUDIT_INTERNAL_H
 
 #include "fairq/audit.h"
+#include "fairq/util.h"
 
 #define FQ__HOURS 24
 
@@ -47,9 +48,6 @@ struct fq_audit {
     double jain;
 };
 
-/* Formats a number with at most `decimals` decimals, trailing zeros trimmed
- * (one kept), never NaN or "-0". Returns buf. */
-const char *fq__audit_num(char *buf, size_t len, double v, int decimals);
 /* "2026-11-23" into buf (16 bytes). */
 const char *fq__audit_day_text(int32_t day, char buf[16]);
 /* "A047" into buf. */
@@ -65,5 +63,13 @@ fq_status fq__audit_write_html(const fq_audit *a, fq_audit_buf *out);
 
 /* JSON string with escapes. */
 fq_status fq__audit_json_str(fq_audit_buf *b, const char *s);
+
+/* Returns from the calling function with x's status when it is an error. */
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        fq_status try_st_ = (x);                                                                   \
+        if (try_st_)                                                                               \
+            return try_st_;                                                                        \
+    } while (0)
 
 #endif

@@ -355,14 +355,14 @@ fq_status fq_replay_write(const fq_replay_result *r, fq_audit_format fmt, fq_aud
                     b,
                     ",\"served\":%llu,\"wait_mean_s\":%s,\"wait_p95_s\":%s,\"wait_max_s\":%s,"
                     "\"recorded_wait_mean_s\":%s}",
-                    (unsigned long long)c->served, fq__audit_num(n[0], 48, c->wait_mean_s, 3),
-                    fq__audit_num(n[1], 48, c->wait_p95_s, 3),
-                    fq__audit_num(n[2], 48, c->wait_max_s, 3),
-                    fq__audit_num(n[3], 48, c->recorded_wait_mean_s, 3));
+                    (unsigned long long)c->served, fq_util_num(n[0], 48, c->wait_mean_s, 3),
+                    fq_util_num(n[1], 48, c->wait_p95_s, 3),
+                    fq_util_num(n[2], 48, c->wait_max_s, 3),
+                    fq_util_num(n[3], 48, c->recorded_wait_mean_s, 3));
         }
         return st ? st
                   : fq_audit_buf_printf(b, "],\"cost_of_priority_s\":%s}\n",
-                                        fq__audit_num(n[0], 48, r->cost_of_priority_s, 3));
+                                        fq_util_num(n[0], 48, r->cost_of_priority_s, 3));
     }
     if (fmt != FQ_AUDIT_TEXT)
         return FQ_EINVAL;
@@ -374,15 +374,15 @@ fq_status fq_replay_write(const fq_replay_result *r, fq_audit_format fmt, fq_aud
         const fq_replay_class *c = &r->classes[k];
         st = fq_audit_buf_printf(b, "  %-14s %6llu %8llu %7s %7s %7s %16s\n", c->id,
                                  (unsigned long long)c->served, (unsigned long long)c->unserved,
-                                 fq__audit_num(n[0], 48, c->wait_mean_s, 1),
-                                 fq__audit_num(n[1], 48, c->wait_p95_s, 1),
-                                 fq__audit_num(n[2], 48, c->wait_max_s, 1),
-                                 fq__audit_num(n[3], 48, c->recorded_wait_mean_s, 1));
+                                 fq_util_num(n[0], 48, c->wait_mean_s, 1),
+                                 fq_util_num(n[1], 48, c->wait_p95_s, 1),
+                                 fq_util_num(n[2], 48, c->wait_max_s, 1),
+                                 fq_util_num(n[3], 48, c->recorded_wait_mean_s, 1));
     }
     return st ? st
               : fq_audit_buf_printf(b,
                                     "cost of priority for %s: %s s (recorded mean wait minus "
                                     "its mean wait under fifo replay)\n",
                                     r->classes[r->regular].id,
-                                    fq__audit_num(n[0], 48, r->cost_of_priority_s, 1));
+                                    fq_util_num(n[0], 48, r->cost_of_priority_s, 1));
 }

@@ -8,13 +8,6 @@
 
 #include "audit/internal.h"
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        fq_status try_st_ = (x);                                                                   \
-        if (try_st_)                                                                               \
-            return try_st_;                                                                        \
-    } while (0)
-
 static const char *class_id(const fq_audit *a, int k) { return a->cfg.sched.classes[k].id; }
 
 static const char *counter_id(const fq_audit *a, int c)
@@ -40,16 +33,16 @@ static fq_status json_stats(fq_audit_buf *b, const char *id, const fq_audit_stat
         ",\"served\":%llu,\"no_show\":%llu,\"cancelled\":%llu,\"wait_mean_s\":%s,"
         "\"wait_p50_s\":%s,\"wait_p90_s\":%s,\"wait_p95_s\":%s,\"wait_max_s\":%s,",
         (unsigned long long)s->served, (unsigned long long)s->no_show,
-        (unsigned long long)s->cancelled, fq__audit_num(n[0], 48, s->wait_mean_s, 3),
-        fq__audit_num(n[1], 48, s->wait_p50_s, 3), fq__audit_num(n[2], 48, s->wait_p90_s, 3),
-        fq__audit_num(n[3], 48, s->wait_p95_s, 3), fq__audit_num(n[4], 48, s->wait_max_s, 3)));
+        (unsigned long long)s->cancelled, fq_util_num(n[0], 48, s->wait_mean_s, 3),
+        fq_util_num(n[1], 48, s->wait_p50_s, 3), fq_util_num(n[2], 48, s->wait_p90_s, 3),
+        fq_util_num(n[3], 48, s->wait_p95_s, 3), fq_util_num(n[4], 48, s->wait_max_s, 3)));
     return fq_audit_buf_printf(
         b,
         "\"over_target_pct\":%s,\"starvation_breaches\":%llu,\"overrides\":%llu,"
         "\"overtaken_mean\":%s,\"estimate_error_mean_s\":%s}",
-        fq__audit_num(n[0], 48, s->over_target_pct, 2), (unsigned long long)s->starvation_breaches,
-        (unsigned long long)s->overrides, fq__audit_num(n[1], 48, s->overtaken_mean, 3),
-        fq__audit_num(n[2], 48, s->estimate_error_mean_s, 3));
+        fq_util_num(n[0], 48, s->over_target_pct, 2), (unsigned long long)s->starvation_breaches,
+        (unsigned long long)s->overrides, fq_util_num(n[1], 48, s->overtaken_mean, 3),
+        fq_util_num(n[2], 48, s->estimate_error_mean_s, 3));
 }
 
 static fq_status json_classes(const fq_audit *a, fq_audit_buf *b, const fq_audit_stats *row)
@@ -138,7 +131,7 @@ fq_status fq__audit_write_json(const fq_audit *a, fq_audit_buf *b)
     }
     char j[48];
     TRY(fq_audit_buf_printf(b, "],\"fairness\":{\"jain_index\":%s},\"head\":{\"events\":%llu,",
-                            fq__audit_num(j, sizeof j, a->jain, 4),
+                            fq_util_num(j, sizeof j, a->jain, 4),
                             (unsigned long long)a->events));
     if (a->bad_seq)
         return fq_audit_buf_printf(b, "\"hash\":\"%s\",\"verify\":\"bad event %llu\"}}\n", a->hash,
@@ -177,7 +170,7 @@ fq_status fq__audit_write_csv(const fq_audit *a, fq_audit_buf *b)
         TRY(csv_field(b, fq__audit_iso(t->issued_at, iss), false));
         TRY(csv_field(b, t->called_at ? fq__audit_iso(t->called_at, cal) : "", false));
         TRY(csv_field(b,
-                      t->called_at ? fq__audit_num(wait, sizeof wait,
+                      t->called_at ? fq_util_num(wait, sizeof wait,
                                                    (double)(t->called_at - t->issued_at) / 1000.0, 3)
                                    : "",
                       false));
@@ -206,13 +199,13 @@ static fq_status text_table(const fq_audit *a, fq_audit_buf *b, const fq_audit_s
             b, "  %-14s %7llu %6llu %7llu %6llu %7s %7s %7s %7s %7s %9s %7llu %6llu %8s %10s\n",
             class_id(a, k), (unsigned long long)s->tickets, (unsigned long long)s->served,
             (unsigned long long)s->no_show, (unsigned long long)s->cancelled,
-            fq__audit_num(n[0], 48, s->wait_mean_s, 1), fq__audit_num(n[1], 48, s->wait_p50_s, 1),
-            fq__audit_num(n[2], 48, s->wait_p90_s, 1), fq__audit_num(n[3], 48, s->wait_p95_s, 1),
-            fq__audit_num(n[4], 48, s->wait_max_s, 1),
-            fq__audit_num(n[5], 48, s->over_target_pct, 1),
+            fq_util_num(n[0], 48, s->wait_mean_s, 1), fq_util_num(n[1], 48, s->wait_p50_s, 1),
+            fq_util_num(n[2], 48, s->wait_p90_s, 1), fq_util_num(n[3], 48, s->wait_p95_s, 1),
+            fq_util_num(n[4], 48, s->wait_max_s, 1),
+            fq_util_num(n[5], 48, s->over_target_pct, 1),
             (unsigned long long)s->starvation_breaches, (unsigned long long)s->overrides,
-            fq__audit_num(n[6], 48, s->overtaken_mean, 2),
-            fq__audit_num(n[7], 48, s->estimate_error_mean_s, 1)));
+            fq_util_num(n[6], 48, s->overtaken_mean, 2),
+            fq_util_num(n[7], 48, s->estimate_error_mean_s, 1)));
     }
     return FQ_OK;
 }
@@ -230,7 +223,7 @@ fq_status fq__audit_write_text(const fq_audit *a, fq_audit_buf *b)
     TRY(fq_audit_buf_puts(b, "All services\n"));
     TRY(text_table(a, b, a->by_class));
     TRY(fq_audit_buf_printf(b, "  Jain's index over mean wait / target wait: %s\n",
-                            fq__audit_num(j, sizeof j, a->jain, 4)));
+                            fq_util_num(j, sizeof j, a->jain, 4)));
     for (int s = 0; s < a->cfg.sched.n_services; s++) {
         TRY(fq_audit_buf_printf(b, "\nService %s (%s)\n", a->cfg.sched.services[s].id,
                                 a->cfg.sched.services[s].name));

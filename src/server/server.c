@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "fairq/util.h"
 #include "server/server_int.h"
 
 #define LOG_PREFIX "fairq: "
@@ -263,27 +264,6 @@ static void tick(lws_sorted_usec_list_t *sul)
 
 /* --- start-up ----------------------------------------------------------- */
 
-static int make_parent_dir(const char *path)
-{
-    char dir[FQ_PATH_LEN];
-    char *slash;
-
-    snprintf(dir, sizeof(dir), "%s", path);
-    slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return 0;
-    *slash = '\0';
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0755) && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(dir, 0755) && errno != EEXIST ? -1 : 0;
-}
-
 /* Lobby screens hold a socket each: let the process have as many
  * descriptors as it may (SPEC 11: 2,000 from one address by default). */
 static rlim_t raise_nofile(void)
@@ -416,7 +396,7 @@ fq_status fq_server_new(const fq_config *cfg, fq_server **out, char *err, size_t
                 LOG_PREFIX "created tokens file %s (kiosk, staff, auditor tokens inside):\n%s",
                 cfg->tokens_file, fresh);
 
-    if (make_parent_dir(cfg->db_path)) {
+    if (fq_util_mkdir_parent(cfg->db_path)) {
         snprintf(err, errlen, "cannot create the directory of %s: %s", cfg->db_path,
                  strerror(errno));
         rc = FQ_EIO;

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "fairq/util.h"
 #include "server/tokens.h"
 
 #define DIGEST_LEN 32
@@ -43,31 +44,6 @@ static void digest(const char *s, size_t len, unsigned char out[DIGEST_LEN])
         memset(out, 0, DIGEST_LEN); /* never matches a real digest in practice */
 }
 
-/* mkdir -p of path's parent directory. */
-static int make_parent(const char *path)
-{
-    char dir[1024];
-    char *slash;
-
-    if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-        return -1;
-    slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return 0;
-    *slash = '\0';
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0755) && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    if (mkdir(dir, 0755) && errno != EEXIST)
-        return -1;
-    return 0;
-}
-
 static fq_status create_file(const char *path, char *fresh, size_t freshlen, char *err,
                              size_t errlen)
 {
@@ -92,7 +68,7 @@ static fq_status create_file(const char *path, char *fresh, size_t freshlen, cha
         used += (size_t)snprintf(text + used, sizeof(text) - used, "%s %s\n",
                                  fq_role_name(roles[r]), hex);
     }
-    if (make_parent(path)) {
+    if (fq_util_mkdir_parent(path)) {
         snprintf(err, errlen, "cannot create the directory of %s: %s", path, strerror(errno));
         return FQ_EIO;
     }

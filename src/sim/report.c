@@ -8,21 +8,7 @@
 #include <string.h>
 
 #include "fairq/sim.h"
-
-/* Formats v with at most `decimals` decimals, at least one. */
-static const char *num(char *buf, size_t len, double v, int decimals)
-{
-    if (!isfinite(v) || fabs(v) < 0.5 * pow(10.0, -decimals))
-        v = 0.0; /* never NaN in JSON, never "-0.00" */
-    snprintf(buf, len, "%.*f", decimals, v);
-    char *dot = strchr(buf, '.');
-    if (dot) {
-        char *end = buf + strlen(buf) - 1;
-        while (end > dot + 1 && *end == '0')
-            *end-- = '\0';
-    }
-    return buf;
-}
+#include "fairq/util.h"
 
 /* Class ids come from the config, which allows only simple ids; escape the
  * JSON specials anyway so the output is always valid. */
@@ -52,22 +38,22 @@ fq_status fq_sim_write_json(FILE *f, const fq_sim_result *r)
     fprintf(f, "{\"policy\": \"%s\", \"seed\": %llu, \"replications\": %d, \"hours\": %s, "
                "\"utilization\": %s, \"classes\": [",
             fq_policy_name(r->policy), (unsigned long long)r->seed, r->replications,
-            num(a, sizeof a, r->hours, 3), num(b, sizeof b, r->utilization, 4));
+            fq_util_num(a, sizeof a, r->hours, 3), fq_util_num(b, sizeof b, r->utilization, 4));
     for (int k = 0; k < r->n_classes; k++) {
         const fq_sim_class_result *cr = &r->classes[k];
         fputs(k ? ", {\"id\": " : "{\"id\": ", f);
         json_str(f, cr->id);
         fprintf(f, ", \"served\": %llu, \"wait_mean_s\": %s, \"wait_mean_ci95_s\": %s",
-                (unsigned long long)cr->served, num(a, sizeof a, cr->wait_mean_s, 2),
-                num(b, sizeof b, cr->wait_mean_ci95_s, 2));
+                (unsigned long long)cr->served, fq_util_num(a, sizeof a, cr->wait_mean_s, 2),
+                fq_util_num(b, sizeof b, cr->wait_mean_ci95_s, 2));
         fprintf(f, ", \"wait_p50_s\": %s, \"wait_p90_s\": %s, \"wait_p95_s\": %s",
-                num(a, sizeof a, cr->wait_p50_s, 3), num(b, sizeof b, cr->wait_p90_s, 3),
-                num(c, sizeof c, cr->wait_p95_s, 3));
+                fq_util_num(a, sizeof a, cr->wait_p50_s, 3), fq_util_num(b, sizeof b, cr->wait_p90_s, 3),
+                fq_util_num(c, sizeof c, cr->wait_p95_s, 3));
         fprintf(f, ", \"wait_max_s\": %s, \"over_target_pct\": %s, \"starvation_breaches\": %llu}",
-                num(a, sizeof a, cr->wait_max_s, 3), num(d, sizeof d, cr->over_target_pct, 2),
+                fq_util_num(a, sizeof a, cr->wait_max_s, 3), fq_util_num(d, sizeof d, cr->over_target_pct, 2),
                 (unsigned long long)cr->starvation_breaches);
     }
-    fprintf(f, "], \"fairness\": {\"jain_index\": %s}}\n", num(a, sizeof a, r->jain_index, 4));
+    fprintf(f, "], \"fairness\": {\"jain_index\": %s}}\n", fq_util_num(a, sizeof a, r->jain_index, 4));
     return finish(f);
 }
 
@@ -81,10 +67,10 @@ fq_status fq_sim_write_csv(FILE *f, const fq_sim_result *r)
         const fq_sim_class_result *cr = &r->classes[k];
         /* ids are simple tokens (no comma or quote), so no CSV quoting is needed */
         fprintf(f, "%s,%s,%llu,%s,%s,%s,%s,%s,%s,%s,%llu\n", fq_policy_name(r->policy), cr->id,
-                (unsigned long long)cr->served, num(a, sizeof a, cr->wait_mean_s, 2),
-                num(b, sizeof b, cr->wait_mean_ci95_s, 2), num(c, sizeof c, cr->wait_p50_s, 3),
-                num(d, sizeof d, cr->wait_p90_s, 3), num(e, sizeof e, cr->wait_p95_s, 3),
-                num(g, sizeof g, cr->wait_max_s, 3), num(h, sizeof h, cr->over_target_pct, 2),
+                (unsigned long long)cr->served, fq_util_num(a, sizeof a, cr->wait_mean_s, 2),
+                fq_util_num(b, sizeof b, cr->wait_mean_ci95_s, 2), fq_util_num(c, sizeof c, cr->wait_p50_s, 3),
+                fq_util_num(d, sizeof d, cr->wait_p90_s, 3), fq_util_num(e, sizeof e, cr->wait_p95_s, 3),
+                fq_util_num(g, sizeof g, cr->wait_max_s, 3), fq_util_num(h, sizeof h, cr->over_target_pct, 2),
                 (unsigned long long)cr->starvation_breaches);
     }
     return finish(f);
@@ -95,11 +81,11 @@ fq_status fq_sim_write_text(FILE *f, const fq_sim_result *r)
     char a[64], b[64], c[64];
     fprintf(f, "policy %s, seed %llu, %d replication%s of %s h (warm-up %s h), %d counter%s\n",
             fq_policy_name(r->policy), (unsigned long long)r->seed, r->replications,
-            r->replications == 1 ? "" : "s", num(a, sizeof a, r->hours, 3),
-            num(b, sizeof b, r->warmup_hours, 3), r->n_counters, r->n_counters == 1 ? "" : "s");
+            r->replications == 1 ? "" : "s", fq_util_num(a, sizeof a, r->hours, 3),
+            fq_util_num(b, sizeof b, r->warmup_hours, 3), r->n_counters, r->n_counters == 1 ? "" : "s");
     fprintf(f, "utilization %s (+/- %s), Jain's index over wait/target %s\n\n",
-            num(a, sizeof a, r->utilization, 4), num(b, sizeof b, r->utilization_ci95, 4),
-            num(c, sizeof c, r->jain_index, 4));
+            fq_util_num(a, sizeof a, r->utilization, 4), fq_util_num(b, sizeof b, r->utilization_ci95, 4),
+            fq_util_num(c, sizeof c, r->jain_index, 4));
     fprintf(f, "%-12s %10s %18s %9s %9s %9s %9s %8s %9s\n", "class", "served", "wait mean s",
             "p50 s", "p90 s", "p95 s", "max s", ">target", "breaches");
     for (int k = 0; k < r->n_classes; k++) {
