@@ -272,6 +272,16 @@ static fq_status cfg_group(cfg_loader *ld, config_setting_t *g, const char *name
     return FQ_OK;
 }
 
+/* A list setting l with n entries must have min..max of them. */
+static fq_status cfg_count(cfg_loader *ld, const config_setting_t *l, int n, int min, int max)
+{
+    if (n < min)
+        return cfg_fail(ld, l, "%s must not be empty", cfg_k(l).s);
+    if (n > max)
+        return cfg_fail(ld, l, "%s has %d entries; at most %d are allowed", cfg_k(l).s, n, max);
+    return FQ_OK;
+}
+
 /* *out = the member `name` of g if it is a list ( ... ) with min..max
  * entries, each of them a group; NULL if absent. */
 static fq_status cfg_group_list(cfg_loader *ld, config_setting_t *g, const char *name, int min,
@@ -285,10 +295,9 @@ static fq_status cfg_group_list(cfg_loader *ld, config_setting_t *g, const char 
         return cfg_fail(ld, l, "%s must be a list ( { ... }, ... ) (got %s)", cfg_k(l).s,
                         cfg_type_name(config_setting_type(l)));
     int n = config_setting_length(l);
-    if (n < min)
-        return cfg_fail(ld, l, "%s must not be empty", cfg_k(l).s);
-    if (n > max)
-        return cfg_fail(ld, l, "%s has %d entries; at most %d are allowed", cfg_k(l).s, n, max);
+    fq_status st = cfg_count(ld, l, n, min, max);
+    if (st)
+        return st;
     for (int i = 0; i < n; i++) {
         config_setting_t *e = config_setting_get_elem(l, (unsigned)i);
         if (!config_setting_is_group(e))
@@ -480,10 +489,9 @@ static fq_status cfg_str_list(cfg_loader *ld, config_setting_t *g, const char *n
         return cfg_fail(ld, l, "%s must be a list of strings [\"...\", ...] (got %s)", cfg_k(l).s,
                         cfg_type_name(config_setting_type(l)));
     int n = config_setting_length(l);
-    if (n < min)
-        return cfg_fail(ld, l, "%s must not be empty", cfg_k(l).s);
-    if (n > max)
-        return cfg_fail(ld, l, "%s has %d entries; at most %d are allowed", cfg_k(l).s, n, max);
+    fq_status st = cfg_count(ld, l, n, min, max);
+    if (st)
+        return st;
     for (int i = 0; i < n; i++) {
         config_setting_t *e = config_setting_get_elem(l, (unsigned)i);
         if (config_setting_type(e) != CONFIG_TYPE_STRING)
