@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <dirent.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -145,32 +147,12 @@ static void test_tz_restored(void **state)
 
 /* --- rollover after a stop across the boundary ----------------------------- */
 
-static char g_dir[256];
 
 static int setup_dir(void **state)
 {
-    (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/fq_day_XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
+    return setup_dir_named(state, "fq_day");
 }
 
-static int remove_dir(void **state)
-{
-    (void)state;
-    DIR *d = opendir(g_dir);
-    if (!d)
-        return 0;
-    struct dirent *de;
-    char p[600];
-    while ((de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", g_dir, de->d_name);
-            unlink(p);
-        }
-    closedir(d);
-    rmdir(g_dir);
-    return 0;
-}
 
 static void commit(fq_engine *e, fq_store *s, fq_command *c, fq_time now)
 {

@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <openssl/evp.h>
@@ -28,38 +30,12 @@
 
 /* --- helpers --------------------------------------------------------------- */
 
-static char g_dir[256];
-
-static const char *path_of(const char *name)
-{
-    static char buf[4][512];
-    static int i;
-    i = (i + 1) % 4;
-    snprintf(buf[i], sizeof buf[i], "%s/%s", g_dir, name);
-    return buf[i];
-}
 
 static int setup_dir(void **state)
 {
-    (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/fq_store_XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
+    return setup_dir_named(state, "fq_store");
 }
 
-static int remove_dir(void **state)
-{
-    (void)state;
-    DIR *d = opendir(g_dir);
-    if (!d)
-        return 0;
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            unlink(path_of(de->d_name));
-    closedir(d);
-    rmdir(g_dir);
-    return 0;
-}
 
 /* The definition from docs/audit.md, computed without the store's code. */
 static void ref_hash(const char *prev, const char *data, size_t len, char out[65])

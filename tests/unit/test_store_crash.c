@@ -19,6 +19,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
@@ -34,39 +36,12 @@
 #include "fairq/store.h"
 #include "store/codec.h"
 
-static char g_dir[256];
-
-static const char *path_of(const char *name)
-{
-    static char buf[512];
-    snprintf(buf, sizeof buf, "%s/%s", g_dir, name);
-    return buf;
-}
 
 static int setup_dir(void **state)
 {
-    (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/fq_crash_XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
+    return setup_dir_named(state, "fq_crash");
 }
 
-static int remove_dir(void **state)
-{
-    (void)state;
-    DIR *d = opendir(g_dir);
-    if (!d)
-        return 0;
-    struct dirent *de;
-    char p[600];
-    while ((de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", g_dir, de->d_name);
-            unlink(p);
-        }
-    closedir(d);
-    rmdir(g_dir);
-    return 0;
-}
 
 static uint64_t rng_next(uint64_t *s)
 {
