@@ -35,6 +35,11 @@ typedef struct fq_sim_opts {
     uint64_t seed;    /* default 1 */
     int replications; /* 1..FQ_SIM_MAX_REPLICATIONS, default 10 */
     double hours;     /* 0 = simulation.hours; else > simulation.warmup_hours */
+    /* Optional (NULL = none): called after every engine call with the events
+     * it produced, in order, so a run can be written to an event log and
+     * audited. `replication` counts from 0. */
+    void (*on_events)(int replication, const fq_event *evs, size_t n, void *ctx);
+    void *events_ctx;
 } fq_sim_opts;
 
 /* The defaults: configured policy, seed 1, 10 replications, configured hours. */

@@ -84,6 +84,9 @@ typedef struct sim {
     sim_class classes[FQ_MAX_CLASSES];
     double no_show_p;
 
+    const fq_sim_opts *opts;
+    int rep;                 /* the replication running */
+
     fq_time win_start, win_end, stop_at;
     int64_t outstanding;
     double busy_ms;
@@ -107,6 +110,8 @@ void fq_sim_opts_init(fq_sim_opts *o)
     o->seed = 1;
     o->replications = 10;
     o->hours = 0.0;
+    o->on_events = NULL;
+    o->events_ctx = NULL;
 }
 
 /* --- the event heap ------------------------------------------------------ */
@@ -229,6 +234,18 @@ static void set_idle(sim *x, int c, bool idle)
         x->idle[c >> 6] &= ~bit;
 }
 
+/* Every engine call of the simulation: into our one evbuf (with NULL the
+ * engine would use its own), counted, and shown to the caller's hook. */
+static fq_status sim_exec(sim *x, const fq_command *cmd, fq_time now)
+{
+    fq_evbuf_clear(&x->evs);
+    fq_status st = fq_engine_exec(x->e, cmd, now, &x->evs);
+    x->engine_calls++;
+    if (st == FQ_OK && x->opts->on_events && x->evs.n)
+        x->opts->on_events(x->rep, x->evs.v, x->evs.n, x->opts->events_ctx);
+    return st;
+}
+
 /* --- the counters ---------------------------------------------------------- */
 
 /* Counter c (open, its previous ticket finished or none) asks the engine for
@@ -236,9 +253,7 @@ static void set_idle(sim *x, int c, bool idle)
 static fq_status call_next(sim *x, int c, fq_time now)
 {
     x->next_cmd.counter = c;
-    fq_evbuf_clear(&x->evs);
-    fq_status st = fq_engine_exec(x->e, &x->next_cmd, now, &x->evs);
-    x->engine_calls++;
+    fq_status st = sim_exec(x, &x->next_cmd, now);
     if (st != FQ_OK)
         return st;
     uint64_t seq = 0;
@@ -287,9 +302,7 @@ static fq_status on_counter(sim *x, int c, fq_time now)
     ctr->busy = false;
     if (ctr->no_show) {
         x->no_show_cmd.counter = c;
-        fq_evbuf_clear(&x->evs);
-        fq_status st = fq_engine_exec(x->e, &x->no_show_cmd, now, &x->evs);
-        x->engine_calls++;
+        fq_status st = sim_exec(x, &x->no_show_cmd, now);
         if (st != FQ_OK)
             return st;
     }
@@ -303,10 +316,7 @@ static fq_status on_arrival(sim *x, int j, fq_time now)
     bool no_show = x->no_show_p > 0.0 && fq_rng_uniform(&st->rng) < x->no_show_p;
     memcpy(st->issue.key, &service_ms, sizeof service_ms);
     st->issue.key[8] = no_show;
-    /* Always our evbuf: with NULL the engine would allocate one per call. */
-    fq_evbuf_clear(&x->evs);
-    fq_status rc = fq_engine_exec(x->e, &st->issue, now, &x->evs);
-    x->engine_calls++;
+    fq_status rc = sim_exec(x, &st->issue, now);
     if (rc != FQ_OK)
         return rc;
     x->tickets++;
@@ -419,18 +429,17 @@ static fq_status run_replication(sim *x, fq_rng rep_rng, double *utilization)
     fq_command day = fq_command_init(FQ_CMD_BEGIN_DAY);
     day.day = SIM_DAY;
     day.seed = fq_rng_next(&rep_rng);
-    if ((st = fq_engine_exec(x->e, &day, t0, NULL)) != FQ_OK)
+    if ((st = sim_exec(x, &day, t0)) != FQ_OK)
         goto done;
     for (int c = 0; c < x->sched.n_counters; c++) {
         fq_command open = fq_command_init(FQ_CMD_OPEN);
         open.counter = c;
-        if ((st = fq_engine_exec(x->e, &open, t0, NULL)) != FQ_OK)
+        if ((st = sim_exec(x, &open, t0)) != FQ_OK)
             goto done;
         x->counters[c].busy = false;
         x->counters[c].no_show = false;
         set_idle(x, c, true);
     }
-    x->engine_calls += (uint64_t)x->sched.n_counters + 1;
     for (int j = 0; j < x->n_streams; j++) {
         x->streams[j].next_at = (double)t0;
         if (x->streams[j].rate_per_hour > 0.0)
@@ -558,6 +567,7 @@ fq_status fq_sim_run(const fq_config *cfg, const fq_sim_opts *opts, fq_sim_resul
         return FQ_ENOMEM;
     x->cfg = cfg;
     x->scfg = &cfg->sim;
+    x->opts = opts;
     if ((st = build_sched(x, cfg, opts, err, errlen)) != FQ_OK ||
         (st = build_streams(x, err, errlen)) != FQ_OK)
         goto done;
@@ -593,6 +603,7 @@ fq_status fq_sim_run(const fq_config *cfg, const fq_sim_opts *opts, fq_sim_resul
     fq_rng base;
     fq_rng_seed(&base, opts->seed);
     for (size_t r = 0; r < R; r++) {
+        x->rep = (int)r;
         st = run_replication(x, base, &out->rep_utilization[r]);
         if (st == FQ_EINVAL)
             set_err(err, errlen, "%s", "the engine rejected the simulated branch");
