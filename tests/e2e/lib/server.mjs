@@ -83,7 +83,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // extra(cfgText) -> cfgText for further edits. Resolves to a handle:
 //   url, port, dir, tokens {kiosk, staff, auditor}, log() (stderr so far),
 //   kill() (SIGKILL), restart() (start again, same port and database),
-//   stop() (SIGTERM, then clean up the temp directory).
+//   stop() (SIGTERM, then clean up the temp directory; throws unless the
+//   server exits 0).
 export async function startFairq(opts) {
   const o = opts || {};
   const bin = process.env.FAIRQ_BIN;
@@ -158,6 +159,11 @@ export async function startFairq(opts) {
       }
     }
     fs.rmSync(dir, { recursive: true, force: true });
+    // A clean shutdown is exit 0; in the sanitizer build that also means
+    // LeakSanitizer, ASan and UBSan reported nothing while the pages ran.
+    if (p && p.exitCode !== 0) {
+      throw new Error(`fairq serve did not shut down cleanly (${p.exitCode ?? p.signalCode}):\n${h.stderr.slice(-4000)}`);
+    }
     return p ? { code: p.exitCode, signal: p.signalCode } : null;
   };
 

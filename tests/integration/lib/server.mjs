@@ -178,9 +178,17 @@ export async function startServer(opts = {}) {
     await h.stop();
     return h.start();
   };
+  // Stops the server and removes its directory. A server still running here
+  // must shut down cleanly: exit 0, which in the sanitizer build also means
+  // LeakSanitizer found no leak and UBSan/ASan reported nothing. (A server
+  // the test already crashed or stopped keeps the status it had.)
   h.cleanup = async () => {
-    await h.stop();
+    const running = h.proc && h.proc.exitCode === null && h.proc.signalCode === null;
+    const st = await h.stop();
     if (!opts.keep) fs.rmSync(dir, { recursive: true, force: true });
+    if (running && st.code !== 0) {
+      throw new Error(`fairq serve did not shut down cleanly (${st.code ?? st.signal}):\n${h.log().slice(-4000)}`);
+    }
   };
   return h.start();
 }
