@@ -101,4 +101,17 @@ fq_status fq_store_verify_explain(fq_store *s, uint64_t *count, char head[FQ_HAS
  * from one thread only. */
 fq_time fq_business_day_start(int32_t day, const char *tz, int day_starts_min);
 
+/* How a writable open checked the file's integrity (docs/storage.md,
+ * "Restart and recovery"): FULL ran PRAGMA quick_check over every page;
+ * CLEAN skipped it because the lock file's clean-stop marker, written by the
+ * previous server's clean stop, still matches the file (same inode, size,
+ * mtime, ctime, chain head; no WAL; last full check under
+ * FQ_STORE_CHECK_MAX_AGE_S ago). The last row's hash is recomputed either
+ * way. NONE: read-only or a new, empty file. */
+enum { FQ_STORE_CHECK_NONE = 0, FQ_STORE_CHECK_FULL = 1, FQ_STORE_CHECK_CLEAN = 2 };
+int fq_store_open_check(const fq_store *s);
+/* A clean stop skips the full check at the next start only when the last
+ * full check is younger than this: at least one full check a week. */
+#define FQ_STORE_CHECK_MAX_AGE_S (7 * 86400)
+
 #endif

@@ -30,7 +30,22 @@ struct fq_store {
     char head[FQ_HASH_HEX];
     int32_t day;          /* yyyymmdd of the last day event, 0 = none */
     sqlite3_stmt *st[ST_COUNT]; /* writer statements (writable stores) */
+    /* Clean-stop marker (clean.c): what the lock file said at open. */
+    bool marker_ok;       /* a marker that matches the file was found (and erased) */
+    uint64_t marker_seq;
+    char marker_head[FQ_HASH_HEX];
+    int64_t checked_at;   /* unix time of the file's last full check, 0 = never */
+    int open_check;       /* FQ_STORE_CHECK_* done by this open */
+    /* A writable session that saw no error: close may write the marker. */
+    bool healthy;
 };
+
+/* Reads the clean-stop marker from the lock file and erases it; true (and
+ * marker_* / checked_at set) when it matches the database file as it is. */
+bool fq_store_marker_take(fq_store *s);
+/* Writes the marker for a database SQLite has just closed cleanly, with its
+ * chain end; does nothing when the close was not clean. */
+void fq_store_marker_write(fq_store *s, uint64_t seq, const char *head);
 
 /* Writes "fmt..." into err and returns st. */
 fq_status fq_store_fail(char *err, size_t errlen, fq_status st, const char *fmt, ...)

@@ -3,8 +3,18 @@
  * The state of a business day depends only on that day's events (a "day"
  * event closes everything before it), so recovery starts at the last day
  * event, which the days table finds without a scan. Kept apart from store.c
- * so that read-only tools do not link the engine. */
+ * so that read-only tools do not link the engine.
+ *
+ * Two threads share the work of a long day: this one steps SQLite and
+ * copies the rows into one of two batches while a worker decodes and applies
+ * the other batch to the engine (measured: each side is about half of the
+ * work). Batches alternate strictly, so the engine sees the events in log
+ * order; only the worker touches the engine, only this thread SQLite. The
+ * worker ends with the recovery: the server itself stays single-threaded.
+ * Without a worker (pthread_create failed) the batches are applied inline. */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/codec.h"
@@ -27,7 +37,145 @@ static int last_day_seq(fq_store *s, uint64_t *out)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+static fq_status replay(fq_store *s, fq_engine *e, char *err, size_t errlen);
+
 fq_status fq_store_recover(fq_store *s, fq_engine *e, char *err, size_t errlen)
+{
+    fq_status r = replay(s, e, err, errlen);
+    if (r)
+        s->healthy = false; /* whatever it was, check the whole file next time */
+    return r;
+}
+
+/* --- the two-thread pipeline ------------------------------------------------ */
+
+#define RBATCH 2048
+
+typedef struct rbatch {
+    size_t n;
+    uint64_t seq[RBATCH];
+    size_t off[RBATCH], len[RBATCH];
+    char *bytes;
+    size_t used, cap;
+} rbatch;
+
+typedef struct rpipe {
+    fq_engine *e;
+    const fq_sched_cfg *cfg;
+    uint64_t from, expect; /* first seq; the seq the next row must have */
+    char *err;
+    size_t errlen;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    rbatch b[2];
+    bool full[2]; /* handed to the worker, not yet applied */
+    bool done;    /* the reader has no more batches */
+    int fill;     /* the batch the reader fills */
+    bool threaded;
+    fq_status wst; /* the worker's first error (under mu) */
+} rpipe;
+
+/* Decodes and applies one event; on error err says which seq and why. */
+static fq_status apply_row(rpipe *q, uint64_t seq, const char *data, size_t len)
+{
+    unsigned long long n = (unsigned long long)q->expect;
+    char why[160];
+    fq_event ev;
+    fq_status r = FQ_OK;
+    if (seq != q->expect) {
+        r = fq_store_fail(q->err, q->errlen, FQ_ECORRUPT, "event %llu: missing", n);
+    } else if (fq_codec_decode(q->cfg, data, len, &ev, why, sizeof why) != FQ_OK) {
+        r = fq_store_fail(q->err, q->errlen, FQ_ECORRUPT, "event %llu: %s", n, why);
+    } else if (seq == q->from && q->from > 1 && ev.type != FQ_EV_DAY) {
+        r = fq_store_fail(q->err, q->errlen, FQ_ECORRUPT,
+                          "event %llu: the days table points at a %s event", n,
+                          fq_codec_type_name(ev.type));
+    } else if ((r = fq_engine_apply(q->e, &ev)) != FQ_OK) {
+        if (r != FQ_ENOMEM)
+            r = FQ_ECORRUPT;
+        fq_store_fail(q->err, q->errlen, r, "event %llu: does not apply (%s)", n, fq_strerror(r));
+    }
+    if (!r)
+        q->expect++;
+    return r;
+}
+
+/* Applies batch b unless an earlier batch failed (st); empties it. */
+static fq_status apply_batch(rpipe *q, rbatch *b, fq_status st)
+{
+    for (size_t i = 0; i < b->n && !st; i++)
+        st = apply_row(q, b->seq[i], b->bytes + b->off[i], b->len[i]);
+    b->n = 0;
+    b->used = 0;
+    return st;
+}
+
+static void *worker(void *arg)
+{
+    rpipe *q = arg;
+    int idx = 0;
+    fq_status st = FQ_OK;
+    for (;;) {
+        pthread_mutex_lock(&q->mu);
+        while (!q->full[idx] && !q->done)
+            pthread_cond_wait(&q->cv, &q->mu);
+        if (!q->full[idx]) {
+            pthread_mutex_unlock(&q->mu);
+            return NULL;
+        }
+        pthread_mutex_unlock(&q->mu);
+        st = apply_batch(q, &q->b[idx], st);
+        pthread_mutex_lock(&q->mu);
+        q->wst = st;
+        q->full[idx] = false;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+        idx ^= 1;
+    }
+}
+
+/* Hands the batch being filled over and waits until the other one is free.
+ * Returns the worker's error state so far. */
+static fq_status hand_over(rpipe *q)
+{
+    if (!q->threaded) {
+        q->wst = apply_batch(q, &q->b[q->fill], q->wst);
+        return q->wst;
+    }
+    pthread_mutex_lock(&q->mu);
+    q->full[q->fill] = true;
+    pthread_cond_broadcast(&q->cv);
+    q->fill ^= 1;
+    while (q->full[q->fill])
+        pthread_cond_wait(&q->cv, &q->mu);
+    fq_status st = q->wst;
+    pthread_mutex_unlock(&q->mu);
+    return st;
+}
+
+/* Copies one row into the batch being filled. */
+static bool push_row(rbatch *b, uint64_t seq, const char *data, size_t len)
+{
+    if (b->used + len > b->cap) {
+        size_t cap = b->cap ? b->cap : (size_t)1 << 20;
+        while (cap < b->used + len)
+            cap *= 2;
+        char *nb = realloc(b->bytes, cap);
+        if (!nb)
+            return false;
+        b->bytes = nb;
+        b->cap = cap;
+    }
+    if (len)
+        memcpy(b->bytes + b->used, data, len);
+    b->seq[b->n] = seq;
+    b->off[b->n] = b->used;
+    b->len[b->n++] = len;
+    b->used += len;
+    return true;
+}
+
+static fq_status replay(fq_store *s, fq_engine *e, char *err, size_t errlen)
 {
     if (err && errlen)
         err[0] = '\0';
@@ -41,43 +189,70 @@ fq_status fq_store_recover(fq_store *s, fq_engine *e, char *err, size_t errlen)
                              sqlite3_errmsg(s->db));
     if (from == 0)
         from = 1;
-    const fq_sched_cfg *cfg = fq_engine_cfg(e);
     sqlite3_stmt *st = NULL;
     rc = sqlite3_prepare_v2(s->db, "SELECT seq, data FROM events WHERE seq >= ?1 ORDER BY seq",
                             -1, &st, NULL);
-    if (rc == SQLITE_OK)
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
-    uint64_t expect = from;
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
+    if (rc != SQLITE_OK)
+        return fq_store_fail(err, errlen, fq_store_map_rc(rc), "%s: %s", s->path,
+                             sqlite3_errmsg(s->db));
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+
+    rpipe *q = calloc(1, sizeof *q);
+    if (!q) {
+        sqlite3_finalize(st);
+        return fq_store_fail(err, errlen, FQ_ENOMEM, "out of memory");
+    }
+    q->e = e;
+    q->cfg = fq_engine_cfg(e);
+    q->from = q->expect = from;
+    q->err = err;
+    q->errlen = errlen;
+    pthread_t th;
+    if (!pthread_mutex_init(&q->mu, NULL)) {
+        if (!pthread_cond_init(&q->cv, NULL)) {
+            q->threaded = pthread_create(&th, NULL, worker, q) == 0;
+            if (!q->threaded)
+                pthread_cond_destroy(&q->cv);
+        }
+        if (!q->threaded)
+            pthread_mutex_destroy(&q->mu);
+    }
+
+    bool nomem = false;
+    fq_status wst = FQ_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *data = (const char *)sqlite3_column_text(st, 1);
         size_t len = (size_t)sqlite3_column_bytes(st, 1);
-        unsigned long long n = (unsigned long long)expect;
-        char why[160];
-        fq_event ev;
-        if (seq != expect) {
-            r = fq_store_fail(err, errlen, FQ_ECORRUPT, "event %llu: missing", n);
-        } else if (fq_codec_decode(cfg, data, len, &ev, why, sizeof why) != FQ_OK) {
-            r = fq_store_fail(err, errlen, FQ_ECORRUPT, "event %llu: %s", n, why);
-        } else if (seq == from && from > 1 && ev.type != FQ_EV_DAY) {
-            r = fq_store_fail(err, errlen, FQ_ECORRUPT,
-                              "event %llu: the days table points at a %s event", n,
-                              fq_codec_type_name(ev.type));
-        } else if ((r = fq_engine_apply(e, &ev)) != FQ_OK) {
-            if (r != FQ_ENOMEM)
-                r = FQ_ECORRUPT;
-            fq_store_fail(err, errlen, r, "event %llu: does not apply (%s)", n, fq_strerror(r));
-        }
-        if (r)
+        rbatch *b = &q->b[q->fill];
+        if (!push_row(b, (uint64_t)sqlite3_column_int64(st, 0), data ? data : "", len)) {
+            nomem = true;
             break;
-        expect++;
-        rc = SQLITE_OK; /* next row */
+        }
+        if (b->n == RBATCH && (wst = hand_over(q)) != FQ_OK)
+            break;
     }
+    if (!nomem && !wst && q->b[q->fill].n)
+        hand_over(q); /* the last, partial batch */
+    if (q->threaded) {
+        pthread_mutex_lock(&q->mu);
+        q->done = true;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+        pthread_join(th, NULL);
+        pthread_cond_destroy(&q->cv);
+        pthread_mutex_destroy(&q->mu);
+    }
+    /* joined: the worker's message in err is complete and visible */
+    r = q->wst;
+    uint64_t expect = q->expect;
+    free(q->b[0].bytes);
+    free(q->b[1].bytes);
+    free(q);
+    if (!r && nomem)
+        r = fq_store_fail(err, errlen, FQ_ENOMEM, "out of memory");
+    else if (!r && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        r = fq_store_fail(err, errlen, fq_store_map_rc(rc), "event %llu: %s",
+                          (unsigned long long)expect, sqlite3_errmsg(s->db));
     sqlite3_finalize(st);
-    if (r)
-        return r;
-    if (rc != SQLITE_DONE)
-        return fq_store_fail(err, errlen, fq_store_map_rc(rc), "event %llu: %s",
-                             (unsigned long long)expect, sqlite3_errmsg(s->db));
-    return FQ_OK;
+    return r;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/codec.h"
@@ -324,6 +325,22 @@ static fq_status identify(fq_store *s, bool *fresh, char *err, size_t errlen)
     return FQ_OK;
 }
 
+/* Is the log's last row the one the clean-stop marker recorded? */
+static bool tail_matches_marker(fq_store *s)
+{
+    sqlite3_stmt *st = NULL;
+    bool same = false;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        const char *h = (const char *)sqlite3_column_text(st, 1);
+        same = (uint64_t)sqlite3_column_int64(st, 0) == s->marker_seq && h &&
+               !strcmp(h, s->marker_head);
+    }
+    sqlite3_finalize(st);
+    return same;
+}
+
 static fq_status quick_check(fq_store *s, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
@@ -475,8 +492,18 @@ static fq_status open_db(fq_store *s, const char *sync, bool exists, char *err, 
     fq_status st = identify(s, &fresh, err, errlen);
     if (st)
         return st;
-    if (!ro && !fresh && (st = quick_check(s, err, errlen)) != FQ_OK)
-        return st;
+    if (!ro && !fresh) {
+        if (s->marker_ok && tail_matches_marker(s)) {
+            s->open_check = FQ_STORE_CHECK_CLEAN;
+        } else {
+            if ((st = quick_check(s, err, errlen)) != FQ_OK)
+                return st;
+            s->open_check = FQ_STORE_CHECK_FULL;
+            s->checked_at = (int64_t)time(NULL);
+        }
+    } else if (fresh) {
+        s->checked_at = (int64_t)time(NULL); /* nothing in it to check */
+    }
     if (!ro) {
         char pragma[64];
         sqlite3_stmt *q = NULL;
@@ -502,6 +529,7 @@ static fq_status open_db(fq_store *s, const char *sync, bool exists, char *err, 
         return st;
     if (!ro && (st = fq_store_check_tail(s, err, errlen)) != FQ_OK)
         return st;
+    s->healthy = !ro;
     return FQ_OK;
 }
 
@@ -537,8 +565,11 @@ fq_status fq_store_open(const char *path, const char *synchronous, unsigned flag
     }
     s->flags = flags;
     s->lock_fd = -1;
-    if (flags & FQ_STORE_EXCLUSIVE)
+    if (flags & FQ_STORE_EXCLUSIVE) {
         st = take_lock(s, err, errlen);
+        if (!st && !(flags & FQ_STORE_READONLY))
+            fq_store_marker_take(s);
+    }
     if (!st)
         st = open_db(s, sync, exists, err, errlen);
     if (st) {
@@ -555,7 +586,12 @@ void fq_store_close(fq_store *s)
         return;
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
-    if (s->db)
+    /* sqlite3_close (not _v2) fails when a statement is still open: then
+     * the close is not clean and no marker is written. */
+    bool clean = s->db && s->healthy && s->lock_fd >= 0 && sqlite3_close(s->db) == SQLITE_OK;
+    if (clean)
+        fq_store_marker_write(s, s->next_seq - 1, s->head);
+    else if (s->db)
         sqlite3_close_v2(s->db);
     if (s->lock_fd >= 0)
         close(s->lock_fd); /* releases the flock */
@@ -565,6 +601,7 @@ void fq_store_close(fq_store *s)
 }
 
 int fq_store_schema_version(const fq_store *s) { return s->version; }
+int fq_store_open_check(const fq_store *s) { return s->open_check; }
 
 /* --- append ---------------------------------------------------------------- */
 
@@ -609,6 +646,8 @@ fq_status fq_store_append(fq_store *s, const fq_sched_cfg *cfg, const fq_event *
         rc = run(s->st[ST_COMMIT]);
     if (st || rc != SQLITE_OK) {
         rollback(s);
+        if (rc != SQLITE_OK || st == FQ_EIO || st == FQ_ECORRUPT)
+            s->healthy = false; /* the next start checks the whole file */
         return st ? st : fq_store_map_rc(rc);
     }
     memcpy(s->head, head, FQ_HASH_HEX);
