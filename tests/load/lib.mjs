@@ -93,11 +93,23 @@ export function startNodeBaseline() {
 
 // --- /proc readings -------------------------------------------------------
 
-// {rss_kib, hwm_kib, fds} of a live process (Linux).
+// {rss_kib, hwm_kib, fds, cpu_s} of a live process (Linux); cpu_s is user +
+// system time so far (clock ticks of 10 ms, the usual USER_HZ).
 export function procStats(pid) {
   const st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (k) => Number((st.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm')) || [])[1] || NaN);
-  return { rss_kib: kib('VmRSS'), hwm_kib: kib('VmHWM'), fds: fs.readdirSync(`/proc/${pid}/fd`).length };
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    rss_kib: kib('VmRSS'), hwm_kib: kib('VmHWM'), fds: fs.readdirSync(`/proc/${pid}/fd`).length,
+    cpu_s: (Number(f[11]) + Number(f[12])) / 100,
+  };
+}
+
+// CPU seconds (user + system) this Node process has used so far.
+export function selfCpu() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 // --- HTTP -----------------------------------------------------------------

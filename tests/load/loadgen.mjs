@@ -33,7 +33,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
-import { SOURCE_DIR, Fleet, Hist, Http, procStats, fmt, sleep, now, startFairq } from './lib.mjs';
+import { SOURCE_DIR, Fleet, Hist, Http, procStats, selfCpu, fmt, sleep, now, startFairq } from './lib.mjs';
 
 const COUNTERS = ['1', '2', '3', '4'];
 const SERVICES = ['A', 'B'];
@@ -193,7 +193,7 @@ export async function runLoad(o = {}) {
   let after;
   let warm = null;
   let verifyResult = null;
-  let stopStatus = null;
+  let result = null;
   try {
     for (const c of COUNTERS) {
       const r = await http.request('POST', `/api/v1/counters/${c}/open`, { token: tokens.staff, body: {} });
@@ -206,11 +206,13 @@ export async function runLoad(o = {}) {
     const t0 = now();
     await fleet.open();
     opt.log(`loadgen: ${N} display clients open in ${fmt((now() - t0) / 1000, 1)} s; fds ${procStats(server.pid).fds} (idle ${idle.fds})`);
-    opt.log('     t  ops/s  http_p50  http_p99   fan_p50   fan_p99   fan_max  rss_MiB   fds  waiting');
+    opt.log('     t  ops/s  http_p50  http_p99   fan_p50   fan_p99   fan_max  rss_MiB   fds  waiting  cpu_srv%  cpu_gen%');
 
     const workers = [...COUNTERS.map((_, ci) => counterWorker(ci)), ...Array.from({ length: opt.issuers }, issuer)];
     const runStart = now();
     let lastT = runStart;
+    const cpu0 = { srv: procStats(server.pid).cpu_s, gen: selfCpu() };
+    let lastCpu = { ...cpu0 };
     while (now() - runStart < opt.duration * 1000) {
       await sleep(Math.min(opt.sample * 1000, opt.duration * 1000 - (now() - runStart)));
       const t = now();
@@ -222,17 +224,23 @@ export async function runLoad(o = {}) {
         http_p50: w.http.quantile(0.5), http_p99: w.http.quantile(0.99),
         fan_p50: w.fan.quantile(0.5), fan_p99: w.fan.quantile(0.99), fan_max: w.fan.max,
         rss_mib: st.rss_kib / 1024, fds: st.fds, waiting: waitingNow,
+        cpu_srv: (100 * (st.cpu_s - lastCpu.srv)) / ((t - lastT) / 1000),
+        cpu_gen: (100 * (selfCpu() - lastCpu.gen)) / ((t - lastT) / 1000),
       };
+      lastCpu = { srv: st.cpu_s, gen: selfCpu() };
       lastT = t;
       samples.push(s);
       if (!warm && s.t >= opt.warmup) warm = s;
       opt.log(`${fmt(s.t, 0).padStart(6)} ${fmt(s.ops_s, 0).padStart(6)} ${fmt(s.http_p50).padStart(9)} ${fmt(s.http_p99).padStart(9)}`
         + ` ${fmt(s.fan_p50).padStart(9)} ${fmt(s.fan_p99).padStart(9)} ${fmt(s.fan_max).padStart(9)}`
-        + ` ${fmt(s.rss_mib, 1).padStart(8)} ${String(s.fds).padStart(5)} ${String(s.waiting).padStart(8)}`);
+        + ` ${fmt(s.rss_mib, 1).padStart(8)} ${String(s.fds).padStart(5)} ${String(s.waiting).padStart(8)}`
+        + ` ${fmt(s.cpu_srv, 0).padStart(9)} ${fmt(s.cpu_gen, 0).padStart(9)}`);
     }
     running = false;
     await Promise.all(workers);
     const runSeconds = (now() - runStart) / 1000;
+    const cpuSrv = procStats(server.pid).cpu_s - cpu0.srv;
+    const cpuGen = selfCpu() - cpu0.gen;
     // Let the last calls reach every screen, then count what did not.
     const expected = () => callOps.reduce((a, ops) => a + ops.length, 0) * N;
     const got = () => { let g = 0; for (let i = 0; i < N; i++) for (let ci = 0; ci < K; ci++) g += Math.min(seen[i * K + ci], callOps[ci].length); return g; };
@@ -257,14 +265,17 @@ export async function runLoad(o = {}) {
       fan_p50: total.fan.quantile(0.5), fan_p90: total.fan.quantile(0.9), fan_p99: total.fan.quantile(0.99), fan_max: total.fan.max,
       rss_warm_mib: warm ? warm.rss_mib : NaN, rss_end_mib: connected.rss_kib / 1024, hwm_mib: connected.hwm_kib / 1024,
       fds_idle: idle.fds, fds_connected: connected.fds, fds_after: after.fds,
+      cpu_server_pct: (100 * cpuSrv) / runSeconds, cpu_loadgen_pct: (100 * cpuGen) / runSeconds,
       verify: verifyResult,
     };
-    return { summary, samples, elapsed: elapsed() };
+    result = { summary, samples, elapsed: elapsed() };
+    return result;
   } finally {
+    // A clean exit (0) is part of the result: in the sanitizer build it
+    // also means LeakSanitizer found nothing.
     running = false;
-    stopStatus = await server.stop();
-    if (stopStatus.code !== 0) opt.log(`loadgen: fairq serve exited ${stopStatus.code ?? stopStatus.signal}:\n${server.log().slice(-4000)}`);
-    if (samples.length) samples.stopStatus = stopStatus;
+    const st = await server.stop();
+    if (result) result.exit = { ...st, log: st.code === 0 ? '' : server.log().slice(-4000) };
   }
 }
 
@@ -309,6 +320,8 @@ function printSummary(s) {
   out('fds_idle', s.fds_idle);
   out('fds_connected', s.fds_connected);
   out('fds_after', s.fds_after);
+  out('cpu_server', fmt(s.cpu_server_pct, 0), '%');
+  out('cpu_loadgen', fmt(s.cpu_loadgen_pct, 0), '%');
   if (s.verify) out('missing_tickets', s.verify.missing);
 }
 
@@ -329,8 +342,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     ...(a.bin ? { bin: a.bin } : {}),
     duration: Number(a.duration), clients: Number(a.clients), rate: Number(a.rate),
     issuers: Number(a.issuers), backlog: Number(a.backlog), sample: Number(a.sample), verify: a.verify,
-  }).then(({ summary }) => {
+  }).then(({ summary, exit }) => {
     printSummary(summary);
+    if (exit.code !== 0) console.error(`loadgen: fairq serve exited ${exit.code ?? exit.signal}:\n${exit.log}`);
     process.exit(summary.lost || summary.errors || (summary.verify && summary.verify.missing) ? 1 : 0);
   }).catch((e) => { console.error(e); process.exit(1); });
 }
