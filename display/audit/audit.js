@@ -495,8 +495,8 @@ function renderDefinitions() {
 
 // ---- charts ----------------------------------------------------------------------
 
-const CW = 420;
-const CH = 270;
+const CW = 380;
+const CH = 250;
 const M = { l: 48, r: 10, t: 14, b: 62 };
 
 // A "nice" axis from 0: about four steps of 1, 2 or 5 times a power of ten.

@@ -3,6 +3,7 @@
 // Not a test: run by hand after changing a page, look at the PNGs, commit them.
 //
 //   FAIRQ_BIN=build/<you>/fairq node tests/e2e/screenshots.mjs
+//   FAIRQ_SHOTS=audit FAIRQ_BIN=... node tests/e2e/screenshots.mjs   (the audit page only)
 //
 // It starts the real server on a scratch config (the regular class's
 // starvation limit cut to 8 s so the console shows an overdue ticket and its
@@ -10,7 +11,9 @@
 // photographs each page in the language a branch would most likely use there.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 
 import { startFairq, issue, counter, SOURCE_DIR } from './lib/server.mjs';
 import { launchBrowser } from './lib/browser.mjs';
@@ -29,8 +32,55 @@ async function shoot(browser, url, viewport, lang, file, prepare) {
   return { page, context };
 }
 
+// The auditor's page. A month looks like a month only with a month of data:
+// when make_year_db (built next to every fairq binary) is there, it writes a
+// busy year (450,000 tickets in 2025, as scripts/bench's year but a little lighter) for a second server and the page shows
+// March; otherwise it shows `srv`'s morning.
+async function auditShots(browser, srv) {
+  const maker = path.join(path.dirname(path.resolve(process.env.FAIRQ_BIN)), 'make_year_db');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fairq-shots-'));
+  let target = srv;
+  let range = '';
+  let own = null;
+  try {
+    if (fs.existsSync(maker)) {
+      const db = path.join(dir, 'year.db');
+      const r = spawnSync(maker, [db, '450000'], { encoding: 'utf8', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } });
+      if (r.status !== 0) throw new Error('make_year_db: ' + r.stderr);
+      own = await startFairq({ extra: (cfg) => cfg.replace(/(\n\s*path\s*=\s*)"[^"]*"\s*;/, `$1"${db}";`) });
+      target = own;
+      range = '&from=2025-03-01&to=2025-03-31';
+    }
+    const ready = async (p) => {
+      await p.waitForFunction(() => window.fairqAudit && window.fairqAudit.loads > 0, null, { timeout: 60000 });
+    };
+    const url = `${target.url}/audit/?token=${target.tokens.auditor}${range}`;
+    const en = await shoot(browser, url, { width: 1280, height: 800 }, 'en', 'audit-page-1280x800.png', ready);
+    await en.page.evaluate(() => document.getElementById('charts-title').scrollIntoView());
+    await en.page.screenshot({ path: path.join(OUT, 'audit-page-charts-1280x800.png') });
+    console.log('wrote docs/screenshots/audit-page-charts-1280x800.png');
+    await en.context.close();
+    const zh = await shoot(browser, url, { width: 1280, height: 800 }, 'zh-CN', 'audit-page-zh-CN-1280x800.png', ready);
+    await zh.context.close();
+  } finally {
+    if (own) await own.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
+  if (process.env.FAIRQ_SHOTS === 'audit') {
+    const browser = await launchBrowser();
+    const srv = await startFairq({});
+    try {
+      await auditShots(browser, srv);
+    } finally {
+      await browser.close();
+      await srv.stop();
+    }
+    return;
+  }
   const srv = await startFairq({
     extra: (cfg) => cfg.replace(/(id = "regular";[^}]*?starvation_limit\s*=\s*)\d+/, '$18')
   });
@@ -107,6 +157,7 @@ async function main() {
     });
 
     await shoot(browser, srv.url + '/', { width: 1280, height: 800 }, 'en', 'home-1280x800.png', null);
+    await auditShots(browser, srv);
   } finally {
     await browser.close();
     await srv.stop();
