@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* mremap */
 /* audit.c — one pass over the event log into per-ticket records, then the
  * figures of every group (class; class within service, day, hour of day).
  *
@@ -13,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/mman.h>
+
 #include <openssl/evp.h>
 
 #include "audit/internal.h"
@@ -24,6 +27,29 @@ static fq_status fail(char *err, size_t errlen, fq_status st, const char *what)
     return st;
 }
 
+/* Asks for transparent huge pages on the 2 MB-aligned inside of a big
+ * block. A year's audit fills ~100 MB of fresh memory; touching it 4 kB page
+ * by page costs a page fault each, which measured as much as all of the
+ * records' other work (190 ms for 64 MB here, 11-30 ms with huge pages).
+ * Only advice: without THP nothing changes. */
+static void *huge(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    const uintptr_t mb2 = (uintptr_t)2 << 20;
+    if (p && bytes >= 2 * mb2) {
+        uintptr_t lo = ((uintptr_t)p + mb2 - 1) & ~(mb2 - 1);
+        uintptr_t hi = ((uintptr_t)p + bytes) & ~(mb2 - 1);
+        if (hi > lo)
+            (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    }
+#else
+    (void)bytes;
+#endif
+    return p;
+}
+
+static void *big_malloc(size_t bytes) { return huge(malloc(bytes), bytes); }
+
 /* Grows a vector of `size`-byte items to hold one more. */
 static fq_status vec_grow(void **v, size_t *cap, size_t n, size_t size)
 {
@@ -33,9 +59,55 @@ static fq_status vec_grow(void **v, size_t *cap, size_t n, size_t size)
     void *p = realloc(*v, c * size);
     if (!p)
         return FQ_ENOMEM;
-    *v = p;
+    *v = huge(p, c * size);
     *cap = c;
     return FQ_OK;
+}
+
+/* The ticket array is the one that grows big (128 bytes a ticket, 64 MB for
+ * a busy year): it gets a mapping of its own that mremap grows in place or
+ * moves without copying, with huge pages. Under AddressSanitizer it stays on
+ * the heap so that the sanitizer keeps watching it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TICKETS_ON_HEAP 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TICKETS_ON_HEAP 1
+#endif
+#endif
+#if !defined(TICKETS_ON_HEAP) && !defined(MREMAP_MAYMOVE)
+#define TICKETS_ON_HEAP 1
+#endif
+
+static fq_status tickets_grow(fq_audit *a)
+{
+    if (a->n < a->cap)
+        return FQ_OK;
+#ifdef TICKETS_ON_HEAP
+    return vec_grow((void **)&a->t, &a->cap, a->n, sizeof *a->t);
+#else
+    size_t c = a->cap ? a->cap * 2 : ((size_t)2 << 20) / sizeof *a->t;
+    void *p = a->t ? mremap(a->t, a->cap * sizeof *a->t, c * sizeof *a->t, MREMAP_MAYMOVE)
+                   : mmap(NULL, c * sizeof *a->t, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return FQ_ENOMEM;
+    a->t = huge(p, c * sizeof *a->t);
+    a->cap = c;
+    return FQ_OK;
+#endif
+}
+
+static void tickets_free(fq_audit *a)
+{
+#ifdef TICKETS_ON_HEAP
+    free(a->t);
+#else
+    if (a->t)
+        munmap(a->t, a->cap * sizeof *a->t);
+#endif
+    a->t = NULL;
+    a->cap = 0;
 }
 
 const char *fq_audit_outcome_name(fq_audit_outcome o)
@@ -183,7 +255,7 @@ static fq_status on_issued(pass *p, uint64_t seq, const fq_event *ev)
         return FQ_OK;
     if (a->n && ev->ticket <= a->t[a->n - 1].seq)
         return FQ_ECORRUPT;
-    if (vec_grow((void **)&a->t, &a->cap, a->n, sizeof *a->t))
+    if (tickets_grow(a))
         return FQ_ENOMEM;
     fq_audit_ticket *t = &a->t[a->n++];
     memset(t, 0, sizeof *t);
@@ -549,9 +621,9 @@ static fq_status count_overtaken(fq_audit *a)
     for (size_t d = 0; d < a->n_days; d++)
         if (a->days[d].last - a->days[d].first > cap)
             cap = a->days[d].last - a->days[d].first;
-    size_t *idx = malloc((cap + 1) * sizeof *idx);
-    uint64_t *keys = malloc((cap + 1) * sizeof *keys);
-    uint32_t *tree = malloc((cap + 2) * sizeof *tree);
+    size_t *idx = big_malloc((cap + 1) * sizeof *idx);
+    uint64_t *keys = big_malloc((cap + 1) * sizeof *keys);
+    uint32_t *tree = big_malloc((cap + 2) * sizeof *tree);
     if (!idx || !keys || !tree) {
         free(idx);
         free(keys);
@@ -651,7 +723,7 @@ static fq_status fill(fq_audit *a, size_t lo, size_t hi, const int *gid, size_t 
     const fq_sched_cfg *c = &a->cfg.sched;
     double *sum = calloc(n_groups * 3, sizeof *sum); /* wait, |est err|, overtaken */
     size_t *off = calloc(n_groups + 1, sizeof *off);
-    int64_t *w = malloc((n_sorted + 1) * sizeof *w);
+    int64_t *w = big_malloc((n_sorted + 1) * sizeof *w);
     if (!sum || !off || !w) {
         free(sum);
         free(off);
@@ -742,7 +814,7 @@ static fq_status sort_by_wait(const fq_audit *a, size_t *idx, size_t n)
         sort_ctx = NULL;
         return FQ_OK;
     }
-    uint64_t *k = malloc((n + 1) * sizeof *k), *tmp = malloc((n + 1) * sizeof *tmp);
+    uint64_t *k = big_malloc((n + 1) * sizeof *k), *tmp = big_malloc((n + 1) * sizeof *tmp);
     if (!k || !tmp) {
         free(k);
         free(tmp);
@@ -775,6 +847,66 @@ static fq_status sort_by_wait(const fq_audit *a, size_t *idx, size_t n)
     return FQ_OK;
 }
 
+/* Fills the figures of breakdowns [lo, hi) of compute()'s table. */
+typedef struct fill_job {
+    fq_audit *a;
+    int lo, hi;
+    const size_t *sorted;
+    size_t n_sorted;
+    fq_status st;
+} fill_job;
+
+static void *fill_some(void *arg)
+{
+    fill_job *j = arg;
+    fq_audit *a = j->a;
+    int nk = a->cfg.sched.n_classes, ns = a->cfg.sched.n_services;
+    int *gid = big_malloc((a->n + 1) * sizeof *gid);
+    if (!gid) {
+        j->st = FQ_ENOMEM;
+        return NULL;
+    }
+    for (int f = j->lo; f < j->hi && !j->st; f++) {
+        size_t groups;
+        fq_audit_stats *out;
+        if (f == 3) { /* by day */
+            for (size_t d = 0; d < a->n_days; d++)
+                for (size_t i = a->days[d].first; i < a->days[d].last; i++)
+                    gid[i] = (int)d * nk + a->t[i].klass;
+            groups = a->n_days * (size_t)nk;
+            out = a->by_day;
+        } else {
+            const group_fn fns[3] = {by_class, by_service, by_hour};
+            fq_audit_stats *outs[3] = {a->by_class, a->by_service, a->by_hour};
+            const size_t ng[3] = {(size_t)nk, (size_t)(ns * nk), (size_t)(FQ__HOURS * nk)};
+            for (size_t i = 0; i < a->n; i++)
+                gid[i] = fns[f](a, &a->t[i]);
+            groups = ng[f];
+            out = outs[f];
+        }
+        j->st = fill(a, 0, a->n, gid, groups, j->sorted, j->n_sorted, out);
+    }
+    free(gid);
+    return NULL;
+}
+
+/* Local hours and overtaken counts: what the figures need besides the sort. */
+static void *prepare(void *arg)
+{
+    fill_job *j = arg;
+    assign_hours(j->a);
+    j->st = count_overtaken(j->a);
+    return NULL;
+}
+
+/* Runs fn(job) on a new thread; false (then the caller runs it) if none. */
+static bool spawn(pthread_t *th, void *(*fn)(void *), fill_job *job)
+{
+    return pthread_create(th, NULL, fn, job) == 0;
+}
+
+/* The figures, on two threads: hours and overtaken counts beside the sort
+ * by wait, then two breakdowns each. */
 static fq_status compute(fq_audit *a)
 {
     int nk = a->cfg.sched.n_classes, ns = a->cfg.sched.n_services;
@@ -783,35 +915,41 @@ static fq_status compute(fq_audit *a)
     a->by_service = calloc((size_t)(ns * nk), sizeof *a->by_service);
     a->by_day = calloc(nd * (size_t)nk + 1, sizeof *a->by_day);
     a->by_hour = calloc((size_t)(FQ__HOURS * nk), sizeof *a->by_hour);
-    size_t *sorted = malloc((a->n + 1) * sizeof *sorted);
-    int *gid = malloc((a->n + 1) * sizeof *gid);
+    size_t *sorted = big_malloc((a->n + 1) * sizeof *sorted);
     fq_status st = FQ_OK;
-    if (!a->by_class || !a->by_service || !a->by_day || !a->by_hour || !sorted || !gid) {
-        st = FQ_ENOMEM;
-        goto out;
+    if (!a->by_class || !a->by_service || !a->by_day || !a->by_hour || !sorted) {
+        free(sorted);
+        return FQ_ENOMEM;
     }
+    pthread_t th;
+    fill_job prep = {a, 0, 0, NULL, 0, FQ_OK};
+    bool threaded = spawn(&th, prepare, &prep);
     size_t n_sorted = 0;
     for (size_t i = 0; i < a->n; i++)
         if (fq_audit_ticket_served(&a->t[i]))
             sorted[n_sorted++] = i;
     st = sort_by_wait(a, sorted, n_sorted);
-    if (st)
-        goto out;
-
-    const group_fn fns[3] = {by_class, by_service, by_hour};
-    fq_audit_stats *outs[3] = {a->by_class, a->by_service, a->by_hour};
-    const size_t groups[3] = {(size_t)nk, (size_t)(ns * nk), (size_t)(FQ__HOURS * nk)};
-    for (int f = 0; f < 3 && !st; f++) {
-        for (size_t i = 0; i < a->n; i++)
-            gid[i] = fns[f](a, &a->t[i]);
-        st = fill(a, 0, a->n, gid, groups[f], sorted, n_sorted, outs[f]);
-    }
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        prepare(&prep);
+    if (!st)
+        st = prep.st;
     if (!st) {
-        for (size_t d = 0; d < nd; d++)
-            for (size_t i = a->days[d].first; i < a->days[d].last; i++)
-                gid[i] = (int)d * nk + a->t[i].klass;
-        st = fill(a, 0, a->n, gid, nd * (size_t)nk, sorted, n_sorted, a->by_day);
+        /* by class + by service here, by hour + by day beside */
+        fill_job mine = {a, 0, 2, sorted, n_sorted, FQ_OK};
+        fill_job other = {a, 2, 4, sorted, n_sorted, FQ_OK};
+        threaded = spawn(&th, fill_some, &other);
+        fill_some(&mine);
+        if (threaded)
+            pthread_join(th, NULL);
+        else
+            fill_some(&other);
+        st = mine.st ? mine.st : other.st;
     }
+    free(sorted);
+    if (st)
+        return st;
     double s = 0.0, s2 = 0.0;
     int n = 0;
     for (int k = 0; k < nk; k++) {
@@ -823,10 +961,7 @@ static fq_status compute(fq_audit *a)
         n++;
     }
     a->jain = n == 0 || s2 == 0.0 ? 1.0 : s * s / ((double)n * s2);
-out:
-    free(sorted);
-    free(gid);
-    return st;
+    return FQ_OK;
 }
 
 /* --- public ------------------------------------------------------------------- */
@@ -861,10 +996,6 @@ fq_status fq_audit_new(fq_store *s, const fq_config *cfg, int32_t from, int32_t 
         st = read_log(s, &p);
     EVP_MD_CTX_free(p.ctx);
     EVP_MD_free(p.md);
-    if (!st) {
-        assign_hours(a);
-        st = count_overtaken(a);
-    }
     if (!st)
         st = compute(a);
     if (st) {
@@ -881,7 +1012,7 @@ void fq_audit_free(fq_audit *a)
 {
     if (!a)
         return;
-    free(a->t);
+    tickets_free(a);
     free(a->ov);
     free(a->days);
     free(a->cev);
