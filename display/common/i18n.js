@@ -248,6 +248,9 @@ const STRINGS = {
     'audit.def.manual': '手动叫号：员工按号码直接叫号（越过调度顺序），每次都记录员工填写的原因。',
     'audit.def.overtaken': '被超越：同一营业日、同一业务中，比它晚取号却比它先被叫的号票数；取该组所有号票的平均。',
     'audit.def.estimate': '预计误差：已服务号票的 |取号时给出的预计等候 − 实际等候| 的平均值（秒）。',
+    'audit.cli.title': '在服务器上核对',
+    'audit.cli.verify': '不依赖本页面，独立重新计算哈希链（只读，服务运行时也可执行）：',
+    'audit.cli.report': '从命令行生成同一份报告：',
     'audit.def.jain': 'Jain 公平指数：(Σx)² / (n·Σx²)，对有已服务号票的类别计算，x = 平均等候 / 目标等候。1 表示各类别离目标一样远。'
   },
   en: {
@@ -491,6 +494,9 @@ const STRINGS = {
     'audit.def.manual': 'Manual calls: a ticket called by its number, outside the scheduling order; each one is logged with the reason staff typed.',
     'audit.def.overtaken': 'Overtaken: for each ticket, how many tickets of the same business day and service, issued after it, were called before it; the mean over every ticket of the group.',
     'audit.def.estimate': 'Estimate error: mean of |wait estimated at issue \u2212 actual wait| over served tickets, seconds.',
+    'audit.cli.title': 'Check on the server',
+    'audit.cli.verify': 'Recompute the hash chain independently of this page (read-only, safe while the server runs):',
+    'audit.cli.report': 'The same report from the command line:',
     'audit.def.jain': 'Jain\'s index: (\u03a3x)\u00b2 / (n\u00b7\u03a3x\u00b2) over the classes with served tickets, x = mean wait / target wait. 1 means every class is equally far from its target.'
   }
 };
