@@ -92,11 +92,15 @@ function timeZone() {
   return state.info && state.info.branch ? state.info.branch.timezone : undefined;
 }
 
+const formats = new Map(); // "lang/digits" -> Intl.NumberFormat (a month has thousands of cells)
+
 function number(v, digits) {
   const n = Number(v);
   if (!Number.isFinite(n)) return '—';
+  const key = getLang() + '/' + digits;
   try {
-    return new Intl.NumberFormat(getLang(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
+    if (!formats.has(key)) formats.set(key, new Intl.NumberFormat(getLang(), { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+    return formats.get(key).format(n);
   } catch (e) {
     return n.toFixed(digits);
   }
