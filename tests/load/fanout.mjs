@@ -22,6 +22,8 @@
 // Usage: node tests/load/fanout.mjs [--clients 1000] [--rounds 200]
 //   [--warmup 10] [--pause-ms 20] [--timeout-ms 10000] [--targets fairq,node]
 //   [--bin build/release/fairq]   (or FAIRQ_BIN)
+// A target LABEL=PATH is another fairq binary, e.g. to compare two builds:
+//   --targets fairq,node,patched=/tmp/other/fairq
 
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -116,17 +118,20 @@ async function main() {
   const targets = [];
   try {
     for (const name of names) {
-      const server = name === 'fairq' ? await startFairq({ bin: opt.bin, clients: N }) : await startNodeBaseline();
+      // "LABEL=BIN" is one more fairq binary (to compare two builds).
+      const [label, bin] = name.includes('=') ? name.split('=') : [name, opt.bin];
+      const server = label === 'node' ? await startNodeBaseline() : await startFairq({ bin, clients: N });
+      server.name = label;
       const t = new Target(server);
       for (const c of ['1']) await t.api('POST', `/api/v1/counters/${c}/open`, {});
       t.http.destroy();
       t.http = new Http(server.url, 4);
       await sleep(300);
       t.idle = procStats(server.pid);
-      log(`${name}: pid ${server.pid}, ${server.url}, opening ${N} display clients`);
+      log(`${label}: pid ${server.pid}, ${server.url}, opening ${N} display clients`);
       const t0 = now();
       await t.fleet.open();
-      log(`${name}: ${N} clients open in ${fmt((now() - t0) / 1000, 1)} s`);
+      log(`${label}: ${N} clients open in ${fmt((now() - t0) / 1000, 1)} s`);
       targets.push(t);
     }
     for (let r = 0; r < WARMUP + ROUNDS; r++) {
@@ -183,4 +188,5 @@ async function main() {
   if (p99.fairq !== undefined && p99.node !== undefined) out('fanout_p99_ratio', fmt(p99.fairq / p99.node, 3));
 }
 
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130)); // lib.mjs stops the servers
 main().catch((e) => { console.error(e); process.exit(1); });

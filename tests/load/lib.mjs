@@ -28,6 +28,15 @@ export function scratchDir(prefix) {
 
 // --- the server under test ------------------------------------------------
 
+// Servers still running when this process exits (an error, Ctrl-C) get a
+// SIGTERM rather than being left behind.
+const children = new Set();
+process.on('exit', () => { for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM'); });
+function track(proc) {
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+}
+
 // Starts `fairq serve` (bin) through the integration tests' helper, with a
 // config that admits `clients` display sockets from 127.0.0.1 and lets the
 // kiosk token issue quickly. Returns {name, pid, url, tokens, stop()}.
@@ -40,6 +49,7 @@ export async function startFairq({ bin, clients = 1000, synchronous, dir, asanOp
     synchronous,
     limits: { max_connections: Math.max(4096, clients + 512), connections_per_address: 0, kiosk_tickets_per_minute: 10000 },
   });
+  track(h.proc);
   return {
     name: 'fairq',
     pid: h.proc.pid,
@@ -63,6 +73,7 @@ export function startNodeBaseline() {
   const token = crypto.randomBytes(16).toString('hex');
   const proc = spawn(process.execPath, [path.join(HERE, 'node_baseline.mjs'), '--log', path.join(dir, 'log.ndjson'),
     '--token', token], { stdio: ['ignore', 'pipe', 'pipe'] });
+  track(proc);
   let text = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`node baseline did not start:\n${text}`)); }, 20000);

@@ -51,12 +51,12 @@ class Bucket {
 
 // Runs the load and resolves with {summary, samples}. Options:
 //   bin, clients, duration (s), rate, issuers, backlog, sample (s), warmup (s),
-//   verify, synchronous, asanOptions, log(line)
+//   verify, synchronous, asanOptions, log(line), stop() (true: end the run now)
 export async function runLoad(o = {}) {
   const opt = {
     bin: process.env.FAIRQ_BIN || path.join(SOURCE_DIR, 'build', 'release', 'fairq'),
     clients: 1000, duration: 60, rate: 0, issuers: 2, backlog: 20, sample: 5, warmup: 0,
-    verify: false, log: (s) => console.error(s), ...o,
+    verify: false, log: (s) => console.error(s), stop: () => false, ...o,
   };
   const K = COUNTERS.length;
   const N = opt.clients;
@@ -213,8 +213,9 @@ export async function runLoad(o = {}) {
     let lastT = runStart;
     const cpu0 = { srv: procStats(server.pid).cpu_s, gen: selfCpu() };
     let lastCpu = { ...cpu0 };
-    while (now() - runStart < opt.duration * 1000) {
-      await sleep(Math.min(opt.sample * 1000, opt.duration * 1000 - (now() - runStart)));
+    const stopAt = () => Math.min(runStart + opt.duration * 1000, lastT + opt.sample * 1000);
+    while (now() - runStart < opt.duration * 1000 && !opt.stop()) {
+      while (now() < stopAt() && !opt.stop()) await sleep(Math.min(500, stopAt() - now()));
       const t = now();
       const w = win;
       win = { ops: 0, http: new Hist(), fan: new Hist() };
@@ -338,8 +339,13 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       verify: { type: 'boolean', default: false },
     },
   });
+  // Ctrl-C (or SIGTERM) ends the run early, still with its summary and a
+  // clean stop of the server.
+  let stop = false;
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { stop = true; });
   runLoad({
     ...(a.bin ? { bin: a.bin } : {}),
+    stop: () => stop,
     duration: Number(a.duration), clients: Number(a.clients), rate: Number(a.rate),
     issuers: Number(a.issuers), backlog: Number(a.backlog), sample: Number(a.sample), verify: a.verify,
   }).then(({ summary, exit }) => {
