@@ -106,6 +106,12 @@ char *fq_metrics_text(fq_server *s, fq_time now, size_t *len)
             "fairq_connections{kind=\"staff\"} %d\n"
             "fairq_connections{kind=\"http\"} %d\n",
         s->n_display, s->n_staff, http > 0 ? http : 0);
+    put(&t, "# HELP fairq_ws_lagging_closed_total WebSockets closed (4408) for falling too far "
+            "behind.\n"
+            "# TYPE fairq_ws_lagging_closed_total counter\n"
+            "fairq_ws_lagging_closed_total{kind=\"display\"} %llu\n"
+            "fairq_ws_lagging_closed_total{kind=\"staff\"} %llu\n",
+        (unsigned long long)s->lagging_closed[0], (unsigned long long)s->lagging_closed[1]);
     put(&t, "# HELP fairq_requests_total HTTP responses by status code.\n"
             "# TYPE fairq_requests_total counter\n");
     for (size_t code = 0; code < FQ_ARRAY_LEN(s->requests); code++)

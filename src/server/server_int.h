@@ -25,6 +25,8 @@
 #define FQ_AUTH_TIMEOUT_US (5 * LWS_US_PER_SEC)
 #define FQ_CLOSE_AUTH 4401 /* staff socket: no or bad token */
 #define FQ_CLOSE_LAGGING 4408 /* fell too far behind */
+#define FQ_LAG_GRACE_S 10 /* then cut off if it cannot take the close frame */
+#define FQ_DISPLAY_SNDBUF (16 * 1024) /* SO_SNDBUF of a lobby socket (ws.c) */
 
 typedef enum ws_kind { WS_DISPLAY = 1, WS_STAFF = 2 } ws_kind;
 
@@ -76,6 +78,7 @@ struct fq_server {
     uint64_t requests[600];   /* by HTTP status */
     uint64_t events_total;
     uint64_t commits;
+    uint64_t lagging_closed[2]; /* sockets dropped with 4408: display, staff */
     double commit_seconds;
     double commit_seconds_max;
 };
