@@ -87,7 +87,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 //   server exits 0).
 export async function startFairq(opts) {
   const o = opts || {};
-  const bin = process.env.FAIRQ_BIN;
+  const bin = process.env.FAIRQ_BIN && path.resolve(process.env.FAIRQ_BIN); // the server starts in a temp dir
   if (!bin) throw new Error('FAIRQ_BIN is not set (path of the fairq binary)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fairq-e2e-'));
   const port = await freePort();
