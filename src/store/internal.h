@@ -40,6 +40,12 @@ struct fq_store {
     bool healthy;
 };
 
+/* The read-ahead VFS for read-only connections (readahead.c): its name,
+ * registered on first use, or NULL when it could not be (then SQLite's
+ * default is used). */
+#define FQ_STORE_READAHEAD_VFS "fairq-readahead"
+const char *fq_store_readahead_vfs(void);
+
 /* Reads the clean-stop marker from the lock file and erases it; true (and
  * marker_* / checked_at set) when it matches the database file as it is. */
 bool fq_store_marker_take(fq_store *s);

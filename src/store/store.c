@@ -481,7 +481,9 @@ static fq_status open_db(fq_store *s, const char *sync, bool exists, char *err, 
     int oflags = ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (!ro && !exists)
         oflags |= SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(s->path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+    /* Read-only tools scan the log: read it in big chunks (readahead.c). */
+    int rc = sqlite3_open_v2(s->path, &s->db, oflags | SQLITE_OPEN_NOMUTEX,
+                             ro ? fq_store_readahead_vfs() : NULL);
     if (rc != SQLITE_OK)
         return FAIL(FQ_EIO, "%s: cannot open: %s", s->path,
                     s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
