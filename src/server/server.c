@@ -90,37 +90,29 @@ static void rebuild_derived(fq_server *s, fq_time now)
  * The lobby's history is a function of the day's events, not of the
  * tickets' present state: a completed call stays on screen until newer calls
  * push it out, a no-show's is cleared. fq_display_rebuild sees only tickets
- * still called or serving, so after a restart the current day's events are
- * fed through the same fq_display_on_event the live server uses, from the
- * day's "day" event on: a screen reconnecting after a restart shows what it
- * showed before. Events carry monotonic times (the engine never goes back),
- * so the day's first event is found by bisecting on "at" (a few one-row
- * reads); if that guess misses the day event, the whole log is read. */
+ * still called or serving, so after a restart the day's last events are fed
+ * through the same fq_display_on_event the live server uses, and a screen
+ * reconnecting after a restart shows what it showed before.
+ *
+ * Only the tail of the log is read. Fed from an empty history at any point
+ * P, the calls made after P come out exactly as they would from the true
+ * history at P: older calls only ever sit behind them, and a clear or a
+ * call of an older number only touches that older part. So when a tail
+ * alone fills the history (display.history calls) or reaches back to the
+ * day's "day" event, the result is exact; otherwise a four times longer
+ * tail is tried, up to the whole log. A busy day needs a few thousand
+ * events, not all of them. */
 
 typedef struct lobby_replay {
     fq_server *s;
-    bool in_day;   /* the current day's "day" event has been fed */
-    fq_status rc;
+    bool today;   /* the current day's "day" event was among the rows fed */
+    fq_status rc; /* a row that did not decode (since that event) */
 } lobby_replay;
 
 static bool has_type(const fq_store_row *r, const char *prefix)
 {
     size_t n = strlen(prefix);
     return r->len >= n && !memcmp(r->data, prefix, n);
-}
-
-/* The "at" of a stored event: canonical bytes begin {"type":"...","at":N, */
-static bool row_at(const fq_store_row *r, void *arg)
-{
-    char head[80];
-    size_t n = r->len < sizeof(head) - 1 ? r->len : sizeof(head) - 1;
-    const char *p;
-
-    memcpy(head, r->data, n);
-    head[n] = '\0';
-    p = strstr(head, "\"at\":");
-    *(fq_time *)arg = p ? (fq_time)strtoll(p + 5, NULL, 10) : 0;
-    return false; /* one row */
 }
 
 static bool lobby_feed(const fq_store_row *r, void *arg)
@@ -133,64 +125,51 @@ static bool lobby_feed(const fq_store_row *r, void *arg)
     fq_status rc;
 
     /* Only these change the lobby's calls (see fq_display_on_event). */
-    if (!day && (!x->in_day ||
-                 !(has_type(r, "{\"type\":\"called\",") || has_type(r, "{\"type\":\"recalled\",") ||
-                   has_type(r, "{\"type\":\"no_show\",") ||
-                   has_type(r, "{\"type\":\"transferred\",") ||
-                   has_type(r, "{\"type\":\"closed\","))))
+    if (!day && !has_type(r, "{\"type\":\"called\",") && !has_type(r, "{\"type\":\"recalled\",") &&
+        !has_type(r, "{\"type\":\"no_show\",") && !has_type(r, "{\"type\":\"transferred\",") &&
+        !has_type(r, "{\"type\":\"closed\","))
         return true;
     rc = fq_event_decode(fq_engine_cfg(s->engine), r->data, r->len, &ev);
-    if (rc != FQ_OK) {
-        if (!x->in_day)
-            return true; /* an older day may name ids the config no longer has */
+    if (rc != FQ_OK) { /* an older day's may name ids the config no longer has */
         x->rc = rc;
-        return false;
+        return true;
     }
-    if (day) {
-        if (ev.day != fq_engine_day(s->engine))
-            return true;
-        x->in_day = true;
+    if (day && ev.day == fq_engine_day(s->engine)) {
+        x->today = true;
+        x->rc = FQ_OK;
     }
-    if (x->in_day)
-        fq_display_on_event(&s->display, s->engine, &ev, dm);
+    fq_display_on_event(&s->display, s->engine, &ev, dm);
     return true;
 }
 
 static fq_status replay_lobby(fq_server *s)
 {
-    int32_t day = fq_engine_day(s->engine);
-    lobby_replay x = {s, false, FQ_OK};
     fq_display_view saved = s->display;
-    uint64_t count = 0, lo = 1, hi;
+    uint64_t count = 0, tail = 4096;
     char head[FQ_HASH_HEX];
-    fq_time start, at;
     fq_status rc;
 
-    if (!day || fq_store_head(s->store, &count, head) != FQ_OK || !count)
+    if (!fq_engine_day(s->engine) || fq_store_head(s->store, &count, head) != FQ_OK)
         return FQ_OK;
-    start = fq_business_day_start(day, s->cfg.timezone, s->cfg.day_starts_min);
-    for (hi = count; lo < hi;) { /* first seq with at >= start, or count */
-        uint64_t mid = lo + (hi - lo) / 2;
-        at = 0;
-        rc = fq_store_each(s->store, mid - 1, 1, row_at, &at);
+    for (;;) {
+        uint64_t after = count > tail ? count - tail : 0;
+        lobby_replay x = {s, false, FQ_OK};
+
+        s->display.n_calls = 0;
+        rc = fq_store_each(s->store, after, 0, lobby_feed, &x);
+        if (rc == FQ_OK)
+            rc = x.rc;
         if (rc != FQ_OK)
-            return rc;
-        if (at >= start)
-            hi = mid;
-        else
-            lo = mid + 1;
+            break;
+        if (x.today || after == 0 || s->display.n_calls == s->display.history) {
+            s->display.day = fq_engine_day(s->engine);
+            s->display.waiting = fq_engine_waiting(s->engine);
+            return FQ_OK;
+        }
+        tail *= 4;
     }
-    rc = fq_store_each(s->store, lo - 1, 0, lobby_feed, &x);
-    if (rc == FQ_OK && x.rc == FQ_OK && !x.in_day)
-        rc = fq_store_each(s->store, 0, 0, lobby_feed, &x);
-    if (rc == FQ_OK)
-        rc = x.rc;
-    if (rc != FQ_OK || !x.in_day) {
-        s->display = saved; /* keep the calls still open */
-        return rc;
-    }
-    s->display.waiting = fq_engine_waiting(s->engine);
-    return FQ_OK;
+    s->display = saved; /* keep the calls still open */
+    return rc;
 }
 
 /* --- broadcasting ------------------------------------------------------- */

@@ -98,3 +98,38 @@ test('the lobby snapshot is the same after a restart and after kill -9: complete
   }
   await h.cleanup();
 });
+
+// The server reads only the log's tail (4,096 events, then 4x longer ones)
+// until the tail alone fills the history or reaches the day's start. Here
+// 4,200 recalls of one ticket make the first tail show a single number, so
+// it must look further back; then six fresh calls fill the history within
+// the first tail.
+test('the lobby history after a restart when the day is longer than the tail the server reads first', async () => {
+  const h = await startServer({ policy: 'fifo', synchronous: 'off' });
+  try {
+    const step = async (c, action) => {
+      const r = await act(h, c, action);
+      assert.equal(r.status, 200, `${action} at ${c}: ${r.text}`);
+    };
+    await step('1', 'open');
+    for (let i = 0; i < 14; i++) assert.equal((await issue(h, 'A', 'regular')).status, 201);
+    for (let i = 0; i < 6; i++) await step('1', 'next');
+    for (let i = 0; i < 4200; i++) await step('1', 'recall');
+    const before = await snap(h);
+    assert.equal(before.calls.length, 6, JSON.stringify(before));
+    await h.kill();
+    await h.start();
+    assert.deepEqual(await snap(h), before, 'the history of six calls, 4,200 events back');
+
+    for (let i = 0; i < 6; i++) await step('1', 'next');
+    const before2 = await snap(h);
+    assert.equal((await h.stop()).code, 0, h.log());
+    await h.start();
+    assert.deepEqual(await snap(h), before2, 'six fresh calls at the end of the log');
+  } catch (e) {
+    await h.kill();
+    e.message += `\n--- server log ---\n${h.log().slice(-2000)}`;
+    throw e;
+  }
+  await h.cleanup();
+});
