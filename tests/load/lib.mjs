@@ -221,10 +221,15 @@ export class Fleet {
 
   // True when every client has seen the same last seq and nothing arrived
   // for quietMs: the server has nothing more in flight for the lobby.
+  // (A socket the server closed is left out: it is counted as lost.)
   settled(quietMs) {
     if (performance.now() - this.lastAt < quietMs) return false;
-    const s = this.lastSeq[0];
-    for (let i = 1; i < this.n; i++) if (this.lastSeq[i] !== s) return false;
+    let s = NaN;
+    for (let i = 0; i < this.n; i++) {
+      if (this.sockets[i].readyState !== WebSocket.OPEN) continue;
+      if (Number.isNaN(s)) s = this.lastSeq[i];
+      else if (this.lastSeq[i] !== s) return false;
+    }
     return true;
   }
 
