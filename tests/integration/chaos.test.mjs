@@ -15,7 +15,9 @@
 //   would leave two tickets at a counter or a missing one);
 // - per counter, the events of the round are exactly the batches of the
 //   acknowledged requests, in order and each contiguous, plus at most one
-//   batch of the request that was in flight when the server died;
+//   batch of the request that was in flight when the server died; across
+//   workers, a request sent after another was acknowledged is logged after
+//   it;
 // - every acknowledged ticket is there (GET /api/v1/tickets/{id}, same
 //   number) with the status the log gives it, every acknowledged cancel is
 //   logged, no more unacknowledged issues or cancels than were in flight;
@@ -30,6 +32,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 import { startServer, api, auditEvents, sleep, BIN } from './lib/server.mjs';
 
@@ -252,13 +255,17 @@ class CounterWorker {
         op.number = pick(w);
       }
       this.inflight = op;
+      const sentAt = performance.now();
       const body = op.action === 'transfer' ? { service: op.service }
         : op.action === 'call' ? { number: op.number, reason: 'chaos test: called by number' } : {};
       const res = await send(h, 'POST', `/api/v1/counters/${this.id}/${op.action}`, { token: h.tokens.staff, body });
       if (!res) break; // died with the server: stays in flight
       this.inflight = null;
       if (res.status === 200) {
-        batches.push(this.expected(op, res));
+        const b = this.expected(op, res);
+        b.sentAt = sentAt;
+        b.ackedAt = performance.now();
+        batches.push(b);
         if (op.action === 'next') {
           this.cur = res.json.ticket ? res.json.ticket.number : null;
           this.curStatus = this.cur ? 'called' : null;
@@ -292,12 +299,13 @@ class IssueWorker {
       if (mine.length && rnd() < 0.15) {
         const t = pick(mine);
         this.inflight = { kind: 'cancel', number: t.number };
+        const sentAt = performance.now();
         const res = await send(h, 'DELETE', `/api/v1/tickets/${t.id}`);
         if (!res) break;
         this.inflight = null;
         if (res.status === 200) {
           t.cancelAcked = true;
-          this.cancels.push({ number: t.number, round });
+          this.cancels.push({ number: t.number, round, sentAt, ackedAt: performance.now() });
         } else {
           assert.ok([409, 404].includes(res.status), `cancel: ${res.status} ${res.text}`);
         }
@@ -307,11 +315,12 @@ class IssueWorker {
       const body = { service: pick(['A', 'B']), class: klass };
       if (klass === 'priority' && rnd() < 0.7) body.reason = pick(['elderly', 'disabled', 'pregnant']);
       this.inflight = { kind: 'issue' };
+      const sentAt = performance.now();
       const res = await send(h, 'POST', '/api/v1/tickets', { token: h.tokens[this.role], body });
       if (!res) break;
       this.inflight = null;
       assert.equal(res.status, 201, res.text);
-      this.acked.push({ id: res.json.id, number: res.json.number, round });
+      this.acked.push({ id: res.json.id, number: res.json.number, round, sentAt, ackedAt: performance.now() });
     }
   }
 }
@@ -338,7 +347,7 @@ test(`SIGKILL ${KILLS} times under mixed load: every acknowledged operation surv
     }
   };
   const model = new Model();
-  const stats = { acked: 0, inflightLogged: 0, inflightLost: 0, rounds: [] };
+  const stats = { acked: 0, ordered: 0, inflightLogged: 0, inflightLost: 0, rounds: [] };
 
   try {
     for (let round = 0; round < KILLS; round++) {
@@ -360,6 +369,8 @@ test(`SIGKILL ${KILLS} times under mixed load: every acknowledged operation surv
       const roundRows = rows.slice(head);
       const numberOf = (seq) => model.tickets.get(seq)?.number;
 
+      // Acked requests with the seqs of their events, for the order check.
+      const timed = [];
       // Per counter: exactly the acked batches, in order, each contiguous,
       // then at most the batch of the request in flight.
       for (const w of counters) {
@@ -378,6 +389,7 @@ test(`SIGKILL ${KILLS} times under mixed load: every acknowledged operation surv
             if (want.manual !== undefined) assert.equal(got.event.manual === true, want.manual, what);
             if (k > 0) assert.equal(got.seq, evs[i - 1].seq + 1, `a batch split in the log: ${what}`);
           }
+          if (batch.length) timed.push({ what: `${batch.at(-1).type} at counter ${w.id}`, first: evs[i - batch.length].seq, last: evs[i - 1].seq, sentAt: batch.sentAt, ackedAt: batch.ackedAt });
           stats.acked++;
         }
         const rest = evs.slice(i).map((r) => r.event.type);
@@ -399,6 +411,26 @@ test(`SIGKILL ${KILLS} times under mixed load: every acknowledged operation surv
       const cancelledNow = roundRows.filter((r) => r.event.type === 'cancelled').map((r) => numberOf(r.event.ticket));
       const ackedCancels = issuers.flatMap((w) => w.cancels.filter((c) => c.round === round).map((c) => c.number));
       for (const n of ackedCancels) assert.ok(cancelledNow.includes(n), `acked cancel of ${n} is not in the log`);
+      const seqOfIssue = new Map(roundRows.filter((r) => r.event.type === 'issued').map((r) => [r.event.number, r.seq]));
+      const seqOfCancel = new Map(roundRows.filter((r) => r.event.type === 'cancelled').map((r) => [numberOf(r.event.ticket), r.seq]));
+      for (const w of issuers) {
+        for (const t of w.acked.filter((x) => x.round === round)) {
+          timed.push({ what: `issue of ${t.number}`, first: seqOfIssue.get(t.number), last: seqOfIssue.get(t.number), sentAt: t.sentAt, ackedAt: t.ackedAt });
+        }
+        for (const c of w.cancels.filter((x) => x.round === round)) {
+          timed.push({ what: `cancel of ${c.number}`, first: seqOfCancel.get(c.number), last: seqOfCancel.get(c.number), sentAt: c.sentAt, ackedAt: c.ackedAt });
+        }
+      }
+      // Across workers: a request sent after another was acknowledged is
+      // logged after it.
+      const byAck = [...timed].sort((a, b) => a.ackedAt - b.ackedAt);
+      let j = 0;
+      let latest = null;
+      for (const b of [...timed].sort((x, y) => x.sentAt - y.sentAt)) {
+        for (; j < byAck.length && byAck[j].ackedAt < b.sentAt; j++) if (!latest || byAck[j].last > latest.last) latest = byAck[j];
+        if (latest) assert.ok(latest.last < b.first, `${b.what} (seq ${b.first}) was sent after ${latest.what} (seq ${latest.last}) was acknowledged, but is logged before it`);
+      }
+      stats.ordered += timed.length;
       const cancelInflight = issuers.filter((w) => w.inflight?.kind === 'cancel').length;
       assert.ok(cancelledNow.length - ackedCancels.length <= cancelInflight, 'unacked cancels beyond those in flight');
       stats.acked += ackedIssues.length + ackedCancels.length;
