@@ -26,7 +26,15 @@ typedef struct fq_store fq_store;
 enum {
     FQ_STORE_READONLY = 1u << 0,  /* verify, audit: never writes, never migrates */
     FQ_STORE_EXCLUSIVE = 1u << 1, /* serve: refuse when another server holds the db */
-    FQ_STORE_CREATE = 1u << 2     /* create the file when missing */
+    FQ_STORE_CREATE = 1u << 2,    /* create the file when missing */
+    /* serve: after a crash, run the whole-file integrity check (PRAGMA
+     * quick_check) on a thread beside fq_store_recover instead of inside
+     * fq_store_open, when opening writes nothing (latest schema, WAL). Then
+     * a file damaged inside is refused by fq_store_recover (same message,
+     * FQ_ECORRUPT) rather than by fq_store_open, and fq_store_append and
+     * fq_store_close wait for the check; nothing is ever written before it
+     * passed. Added by the store module. */
+    FQ_STORE_CHECK_BESIDE = 1u << 3
 };
 
 /* Opens (and, unless read-only, creates / migrates) the database at path.

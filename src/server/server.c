@@ -489,8 +489,11 @@ fq_status fq_server_new(const fq_config *cfg, fq_server **out, char *err, size_t
         rc = FQ_EIO;
         goto fail;
     }
-    rc = fq_store_open(cfg->db_path, cfg->synchronous, FQ_STORE_CREATE | FQ_STORE_EXCLUSIVE,
-                       &s->store, err, errlen);
+    /* After a crash the store checks the whole file beside the recovery
+     * below, which then reports a damaged file (docs/storage.md). */
+    rc = fq_store_open(cfg->db_path, cfg->synchronous,
+                       FQ_STORE_CREATE | FQ_STORE_EXCLUSIVE | FQ_STORE_CHECK_BESIDE, &s->store,
+                       err, errlen);
     if (rc) /* the store's words name the file (and, when busy, the other server) */
         goto fail;
 

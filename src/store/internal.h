@@ -5,6 +5,7 @@
 #ifndef FAIRQ_STORE_INTERNAL_H
 #define FAIRQ_STORE_INTERNAL_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,7 +39,16 @@ struct fq_store {
     int open_check;       /* FQ_STORE_CHECK_* done by this open */
     /* A writable session that saw no error: close may write the marker. */
     bool healthy;
+    /* FQ_STORE_CHECK_BESIDE: the whole-file check running on its thread */
+    bool check_pending, check_failed;
+    pthread_t check_th;
+    fq_status check_status;   /* written by the thread, read after the join */
+    char check_err[512];
 };
+
+/* Waits for a check started beside the recovery (no-op if none); its
+ * failure, with its message in err, from then on for every call. */
+fq_status fq_store_check_wait(fq_store *s, char *err, size_t errlen);
 
 /* The read-ahead VFS for read-only connections (readahead.c): its name,
  * registered on first use, or NULL when it could not be (then SQLite's

@@ -7,7 +7,10 @@
  * of its time entering and leaving the kernel. Memory-mapping the file
  * (PRAGMA mmap_size) was tried and measured slower (a page fault per 64 kB,
  * each dearer still). So this shim keeps one buffer per database file and
- * fills it with one pread() of 256 kB; page reads inside it are copies.
+ * fills it with one pread() of 256 kB when a read misses it close to the
+ * previous read: after it for a scan, before it for PRAGMA quick_check,
+ * which walks each b-tree from its last child. Page reads inside the buffer
+ * are copies; a far jump is read as asked.
  *
  * Correctness: only the main database file is buffered (never the WAL, the
  * journal or the shared-memory index), and the buffer is dropped on every
@@ -35,6 +38,7 @@ typedef struct ra_file {
     unsigned char *buf;
     sqlite3_int64 at;   /* file offset of buf[0] */
     int len;            /* valid bytes in buf; 0 = empty */
+    sqlite3_int64 last; /* offset of the previous read */
     bool main_db;
 } ra_file;
 
@@ -60,22 +64,33 @@ static int ra_read(sqlite3_file *f, void *out, int amt, sqlite3_int64 off)
         return r->real->pMethods->xRead(r->real, out, amt, off);
     if (r->len && off >= r->at && off + amt <= r->at + r->len) {
         memcpy(out, r->buf + (off - r->at), (size_t)amt);
+        r->last = off;
         return SQLITE_OK;
     }
-    sqlite3_int64 size = 0;
+    /* A miss. Read ahead only when this read is near the previous one:
+     * forward (a table scan) or backward (PRAGMA quick_check walks b-tree
+     * children from the last); a far jump is read as asked. */
+    sqlite3_int64 d = off - r->last, size = 0;
+    r->last = off;
+    bool fwd = d > 0 && d <= RA_BYTES, back = d < 0 && -d <= RA_BYTES;
+    if (!fwd && !back)
+        return r->real->pMethods->xRead(r->real, out, amt, off);
     if (!r->buf)
         r->buf = sqlite3_malloc(RA_BYTES);
     if (!r->buf || r->real->pMethods->xFileSize(r->real, &size) != SQLITE_OK ||
         off + amt > size)
         return r->real->pMethods->xRead(r->real, out, amt, off); /* short reads: SQLite's way */
-    int fill = size - off < RA_BYTES ? (int)(size - off) : RA_BYTES;
+    sqlite3_int64 at = fwd ? off : off + amt - RA_BYTES;
+    if (at < 0)
+        at = 0;
+    sqlite3_int64 end = at + RA_BYTES < size ? at + RA_BYTES : size;
     r->len = 0;
-    int rc = r->real->pMethods->xRead(r->real, r->buf, fill, off);
+    int rc = r->real->pMethods->xRead(r->real, r->buf, (int)(end - at), at);
     if (rc != SQLITE_OK)
         return r->real->pMethods->xRead(r->real, out, amt, off);
-    r->at = off;
-    r->len = fill;
-    memcpy(out, r->buf, (size_t)amt);
+    r->at = at;
+    r->len = (int)(end - at);
+    memcpy(out, r->buf + (off - at), (size_t)amt);
     return SQLITE_OK;
 }
 

@@ -42,6 +42,11 @@ static fq_status replay(fq_store *s, fq_engine *e, char *err, size_t errlen);
 fq_status fq_store_recover(fq_store *s, fq_engine *e, char *err, size_t errlen)
 {
     fq_status r = replay(s, e, err, errlen);
+    /* A whole-file check started by the open ran beside the replay: its
+     * verdict comes first (damage also explains a replay that failed). */
+    fq_status c = fq_store_check_wait(s, err, errlen);
+    if (c)
+        r = c;
     if (r)
         s->healthy = false; /* whatever it was, check the whole file next time */
     return r;

@@ -10,6 +10,7 @@
  * migration 2 for databases that predate them. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,6 +326,79 @@ static fq_status identify(fq_store *s, bool *fresh, char *err, size_t errlen)
     return FQ_OK;
 }
 
+static fq_status quick_check_on(fq_store *s, sqlite3 *db, char *err, size_t errlen);
+
+/* --- the whole-file check beside the recovery (FQ_STORE_CHECK_BESIDE) ------
+ *
+ * Opening does not write to a file that is already at the latest schema and
+ * in WAL mode, and neither does recovery: so the check may run on a thread
+ * of its own, on a read-only connection of its own, while the caller
+ * replays the day. Everything that could write (append, close) and the end
+ * of fq_store_recover wait for it first; a failed check fails them, and the
+ * caller (the server) refuses to start with the check's message. */
+
+static bool can_defer_check(fq_store *s)
+{
+    if (s->version != FQ_SCHEMA_LATEST)
+        return false; /* a migration will write: check first */
+    sqlite3_stmt *q = NULL;
+    bool wal = false;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW) {
+        const char *mode = (const char *)sqlite3_column_text(q, 0);
+        wal = mode && !strcmp(mode, "wal");
+    }
+    sqlite3_finalize(q);
+    return wal;
+}
+
+static void *check_thread(void *arg)
+{
+    fq_store *s = arg;
+    sqlite3 *db = NULL;
+    const char *vfs = fq_store_readahead_vfs();
+    int rc = sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, vfs);
+    if (rc != SQLITE_OK && vfs) {
+        sqlite3_close(db);
+        db = NULL;
+        rc = sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        s->check_status = fq_store_fail(s->check_err, sizeof s->check_err, FQ_EIO,
+                                        "%s: cannot open for the integrity check: %s", s->path,
+                                        db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    } else {
+        sqlite3_extended_result_codes(db, 1);
+        sqlite3_busy_timeout(db, 5000);
+        s->check_status = quick_check_on(s, db, s->check_err, sizeof s->check_err);
+    }
+    sqlite3_close(db);
+    return NULL;
+}
+
+static fq_status start_check(fq_store *s)
+{
+    s->check_status = FQ_OK;
+    s->check_err[0] = '\0';
+    if (pthread_create(&s->check_th, NULL, check_thread, s) != 0)
+        return FQ_EIO; /* then the caller checks inline */
+    s->check_pending = true;
+    return FQ_OK;
+}
+
+fq_status fq_store_check_wait(fq_store *s, char *err, size_t errlen)
+{
+    if (s->check_pending) {
+        pthread_join(s->check_th, NULL);
+        s->check_pending = false;
+        s->check_failed = s->check_status != FQ_OK;
+    }
+    if (!s->check_failed)
+        return FQ_OK;
+    s->healthy = false;
+    return FAIL(s->check_status, "%s", s->check_err);
+}
+
 /* Is the log's last row the one the clean-stop marker recorded? */
 static bool tail_matches_marker(fq_store *s)
 {
@@ -343,8 +417,29 @@ static bool tail_matches_marker(fq_store *s)
 
 static fq_status quick_check(fq_store *s, char *err, size_t errlen)
 {
+    /* It reads every page: through a read-only connection on the read-ahead
+     * VFS when one opens (nothing has written yet; this process holds the
+     * lock), else through the writer's own. */
+    sqlite3 *db = s->db, *rdb = NULL;
+    const char *vfs = fq_store_readahead_vfs();
+    if (vfs && sqlite3_open_v2(s->path, &rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, vfs) ==
+                   SQLITE_OK) {
+        sqlite3_extended_result_codes(rdb, 1);
+        sqlite3_busy_timeout(rdb, 5000);
+        db = rdb;
+    } else {
+        sqlite3_close(rdb);
+        rdb = NULL;
+    }
+    fq_status r = quick_check_on(s, db, err, errlen);
+    sqlite3_close(rdb);
+    return r;
+}
+
+static fq_status quick_check_on(fq_store *s, sqlite3 *db, char *err, size_t errlen)
+{
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -498,8 +593,11 @@ static fq_status open_db(fq_store *s, const char *sync, bool exists, char *err, 
         if (s->marker_ok && tail_matches_marker(s)) {
             s->open_check = FQ_STORE_CHECK_CLEAN;
         } else {
-            if ((st = quick_check(s, err, errlen)) != FQ_OK)
-                return st;
+            if (!(s->flags & FQ_STORE_CHECK_BESIDE) || !can_defer_check(s) ||
+                start_check(s) != FQ_OK) {
+                if ((st = quick_check(s, err, errlen)) != FQ_OK)
+                    return st;
+            }
             s->open_check = FQ_STORE_CHECK_FULL;
             s->checked_at = (int64_t)time(NULL);
         }
@@ -586,6 +684,7 @@ void fq_store_close(fq_store *s)
 {
     if (!s)
         return;
+    fq_store_check_wait(s, NULL, 0);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
     /* sqlite3_close (not _v2) fails when a statement is still open: then
@@ -611,6 +710,8 @@ fq_status fq_store_append(fq_store *s, const fq_sched_cfg *cfg, const fq_event *
 {
     if (s->flags & FQ_STORE_READONLY)
         return FQ_EDENIED;
+    if ((s->check_pending || s->check_failed) && fq_store_check_wait(s, NULL, 0) != FQ_OK)
+        return FQ_ECORRUPT; /* the file failed its integrity check: never build on it */
     if (n == 0)
         return FQ_OK;
     /* Work on copies: the cache only moves once COMMIT succeeded. */

@@ -106,7 +106,9 @@ static int restart_once(const char *db, const fq_sched_cfg *sc, double out[4], s
     char err[256];
     fq_store *s;
     double c0 = cpu_s(), t0 = now_s();
-    if (fq_store_open(db, "full", FQ_STORE_EXCLUSIVE, &s, err, sizeof err))
+    /* the server's flags */
+    if (fq_store_open(db, "full", FQ_STORE_CREATE | FQ_STORE_EXCLUSIVE | FQ_STORE_CHECK_BESIDE, &s,
+                      err, sizeof err))
         return die(db, err);
     double t1 = now_s();
     fq_engine *e = fq_engine_new(sc);

@@ -362,6 +362,66 @@ static void test_no_marker_unless_clean(void **state)
     assert_int_equal(restart(db, NULL), FQ_STORE_CHECK_FULL);
 }
 
+/* FQ_STORE_CHECK_BESIDE (the server's flag): after a crash the full check
+ * runs beside the recovery; a sound file recovers as usual, a damaged one
+ * is refused by the recovery at the latest, nothing is appended to it and
+ * its bytes stay as they were. */
+static void test_check_beside_recovery(void **state)
+{
+    (void)state;
+    const unsigned flags = FQ_STORE_CREATE | FQ_STORE_EXCLUSIVE | FQ_STORE_CHECK_BESIDE;
+    fq_sched_cfg cfg = fx_cfg(FQ_POLICY_ACCUMULATING);
+    char err[512];
+
+    /* sound, after a crash (no marker) */
+    const char *db = path_of("beside.db");
+    make_db(db, 300);
+    size_t want = 0;
+    assert_int_equal(restart(db, &want), FQ_STORE_CHECK_CLEAN);
+    put_marker(db, "");
+    fq_engine *e = fq_engine_new(&cfg);
+    fq_store *s = NULL;
+    assert_int_equal(fq_store_open(db, "normal", flags, &s, err, sizeof err), FQ_OK);
+    assert_int_equal(fq_store_open_check(s), FQ_STORE_CHECK_FULL);
+    if (fq_store_recover(s, e, err, sizeof err))
+        fail_msg("recover: %s", err);
+    assert_int_equal(fq_engine_waiting(e), want);
+    write_day(s, e, &cfg, 20261105, 5);
+    fq_store_close(s);
+    fq_engine_free(e);
+    assert_int_equal(restart(db, NULL), FQ_STORE_CHECK_CLEAN);
+
+    /* damaged inside, after a crash */
+    db = path_of("beside_bad.db");
+    make_db(db, 400);
+    struct stat sb;
+    assert_int_equal(stat(db, &sb), 0);
+    damage_page(db, (long)(sb.st_size / 4096) / 2);
+    put_marker(db, "");
+    size_t n0, n1;
+    char *before = slurp(db, &n0);
+    e = fq_engine_new(&cfg);
+    s = NULL;
+    err[0] = '\0';
+    fq_status st = fq_store_open(db, "normal", flags, &s, err, sizeof err);
+    if (st == FQ_OK) {
+        /* the check runs beside: appending waits for it and is refused */
+        fq_event ev = fq_event_init(FQ_EV_ALARM_OFF, T0);
+        assert_int_equal(fq_store_append(s, &cfg, &ev, 1), FQ_ECORRUPT);
+        st = fq_store_recover(s, e, err, sizeof err);
+        fq_store_close(s);
+    }
+    assert_int_equal(st, FQ_ECORRUPT);
+    assert_non_null(strstr(err, "damaged"));
+    fq_engine_free(e);
+    char *after = slurp(db, &n1);
+    assert_true(n0 == n1);
+    assert_memory_equal(before, after, n0);
+    free(before);
+    free(after);
+    assert_string_equal(marker(db), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_damage_after_clean_stop_is_refused),
         cmocka_unit_test(test_marker_must_match),
         cmocka_unit_test(test_no_marker_unless_clean),
+        cmocka_unit_test(test_check_beside_recovery),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
