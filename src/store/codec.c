@@ -16,6 +16,15 @@ static const char *const type_names[] = {NULL,          "day",       "issued",  
                                          "recalled",    "no_show",   "started",     "completed",
                                          "transferred", "cancelled", "closed",      "counter",
                                          "alarm_on",    "alarm_off"};
+/* strlen of each type_names entry (parse_type runs once per event). */
+#define L(s) (sizeof(s) - 1)
+static const unsigned char type_lens[] = {0,           L("day"),       L("issued"),    L("called"),
+                                          L("recalled"), L("no_show"), L("started"),
+                                          L("completed"), L("transferred"), L("cancelled"),
+                                          L("closed"),  L("counter"),   L("alarm_on"),
+                                          L("alarm_off")};
+#undef L
+_Static_assert(sizeof type_lens == FQ_EV_MAX + 1, "one length per event type");
 static const char *const state_names[] = {"closed", "open", "paused"};
 
 const char *fq_codec_type_name(fq_event_type t)
@@ -409,8 +418,11 @@ static bool bad(cursor *c, const char *what)
     return false;
 }
 
-/* Consumes the literal lit if the input continues with it. */
-static bool accept(cursor *c, const char *lit, size_t n)
+/* Consumes the literal lit if the input continues with it. Inlined so that
+ * each call site's memcmp has a constant length (the compiler then compares
+ * a few words instead of calling memcmp: decoding is on the restart's and
+ * the audit's critical path). */
+static inline __attribute__((always_inline)) bool accept(cursor *c, const char *lit, size_t n)
 {
     if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit, n))
         return false;
@@ -419,7 +431,8 @@ static bool accept(cursor *c, const char *lit, size_t n)
 }
 #define ACCEPT(c, lit) accept((c), (lit), sizeof(lit) - 1)
 
-static bool expect_(cursor *c, const char *lit, size_t n, const char *what)
+static inline __attribute__((always_inline)) bool expect_(cursor *c, const char *lit, size_t n,
+                                                         const char *what)
 {
     return accept(c, lit, n) || bad(c, what);
 }
@@ -430,6 +443,9 @@ static bool parse_u64(cursor *c, uint64_t *out)
 {
     const char *s = c->p;
     uint64_t v = 0;
+    /* 19 digits cannot overflow; only a 20th needs the check */
+    while (c->p < c->end && c->p - s < 19 && *c->p >= '0' && *c->p <= '9')
+        v = v * 10 + (unsigned)(*c->p++ - '0');
     while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
         unsigned d = (unsigned)(*c->p - '0');
         if (v > (UINT64_MAX - d) / 10)
@@ -551,7 +567,7 @@ static bool parse_key(cursor *c, uint8_t key[FQ_KEY_LEN])
 static bool parse_type(cursor *c, fq_event_type *out)
 {
     for (int t = FQ_EV_DAY; t <= FQ_EV_MAX; t++) {
-        size_t n = strlen(type_names[t]);
+        size_t n = type_lens[t];
         if ((size_t)(c->end - c->p) > n && !memcmp(c->p, type_names[t], n) && c->p[n] == '"') {
             c->p += n + 1;
             *out = (fq_event_type)t;
