@@ -109,10 +109,27 @@ typedef struct lobby_replay {
     fq_status rc; /* a row that did not decode (since that event) */
 } lobby_replay;
 
-static bool has_type(const fq_store_row *r, const char *prefix)
+/* Whether a stored event can change the lobby's calls (fq_display_on_event
+ * acts on these types only), judged from its first bytes without decoding:
+ * canonical bytes begin {"type":"NAME", */
+static bool lobby_relevant(const fq_store_row *r, bool *day)
 {
-    size_t n = strlen(prefix);
-    return r->len >= n && !memcmp(r->data, prefix, n);
+    static const char *const types[] = {"day", "called", "recalled", "no_show", "transferred",
+                                        "closed"};
+    static const char lead[] = "{\"type\":\"";
+    const size_t n = sizeof(lead) - 1;
+
+    *day = false;
+    if (r->len <= n || memcmp(r->data, lead, n))
+        return false;
+    for (size_t i = 0; i < FQ_ARRAY_LEN(types); i++) {
+        size_t k = strlen(types[i]);
+        if (r->len > n + k + 1 && !memcmp(r->data + n, types[i], k) && r->data[n + k] == '"') {
+            *day = i == 0;
+            return true;
+        }
+    }
+    return false;
 }
 
 static bool lobby_feed(const fq_store_row *r, void *arg)
@@ -120,14 +137,11 @@ static bool lobby_feed(const fq_store_row *r, void *arg)
     lobby_replay *x = arg;
     fq_server *s = x->s;
     fq_display_msg dm[FQ_DISPLAY_MAX_MSGS];
-    bool day = has_type(r, "{\"type\":\"day\",");
     fq_event ev;
     fq_status rc;
+    bool day;
 
-    /* Only these change the lobby's calls (see fq_display_on_event). */
-    if (!day && !has_type(r, "{\"type\":\"called\",") && !has_type(r, "{\"type\":\"recalled\",") &&
-        !has_type(r, "{\"type\":\"no_show\",") && !has_type(r, "{\"type\":\"transferred\",") &&
-        !has_type(r, "{\"type\":\"closed\","))
+    if (!lobby_relevant(r, &day))
         return true;
     rc = fq_event_decode(fq_engine_cfg(s->engine), r->data, r->len, &ev);
     if (rc != FQ_OK) { /* an older day's may name ids the config no longer has */
