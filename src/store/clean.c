@@ -19,7 +19,8 @@
  * over after the stop no longer matches. To make "changes" strict, the
  * marker is only written once the coarse clock the kernel stamps files with
  * has moved past the file's timestamps: a later write cannot carry the same
- * time. What the marker cannot see is damage that bypasses the file system
+ * time (on file systems with sub-second times; elsewhere no marker is
+ * written). What the marker cannot see is damage that bypasses the file system
  * (a failing disk flipping bits): that is for `fairq verify` and the weekly
  * full check. */
 #include <errno.h>
@@ -137,6 +138,11 @@ void fq_store_marker_write(fq_store *s, uint64_t seq, const char *head)
         return; /* not a clean close: another connection still has it open */
     struct stat sb;
     if (stat(s->path, &sb) != 0)
+        return;
+    /* A file system without sub-second times (ext3, FAT, some network ones)
+     * would give a write in the same second the same times: no marker
+     * there, so every start checks the whole file. */
+    if (sb.st_mtim.tv_nsec == 0 && sb.st_ctim.tv_nsec == 0)
         return;
     const struct timespec *latest =
         sb.st_ctim.tv_sec > sb.st_mtim.tv_sec ||
