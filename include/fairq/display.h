@@ -69,7 +69,9 @@ void fq_display_init(fq_display_view *v, int history);
 
 /* Rebuilds the view from an engine (after recovery): day, waiting count and
  * the tickets currently called or serving, most recently called first.
- * Finished tickets' calls are not in the engine's state and are not shown. */
+ * Finished tickets' calls are not in the engine's state and are not shown:
+ * the server then refills the recent calls from the tail of the day's log
+ * (replay_lobby in src/server/server.c). */
 void fq_display_rebuild(fq_display_view *v, const fq_engine *e);
 
 /* Feeds one event right after it was applied to e. Appends at most
