@@ -6,9 +6,9 @@
  * so that read-only tools do not link the engine.
  *
  * Two threads share the work of a long day: this one steps SQLite and
- * copies the rows into one of two batches while a worker decodes and applies
- * the other batch to the engine (measured: each side is about half of the
- * work). Batches alternate strictly, so the engine sees the events in log
+ * decodes the rows into one of two batches of events while a worker applies
+ * the other batch to the engine (measured: applying is the larger half, so
+ * decoding goes with the reading). Batches alternate strictly, so the engine sees the events in log
  * order; only the worker touches the engine, only this thread SQLite. The
  * worker ends with the recovery: the server itself stays single-threaded.
  * Without a worker (pthread_create failed) the batches are applied inline. */
@@ -54,21 +54,24 @@ fq_status fq_store_recover(fq_store *s, fq_engine *e, char *err, size_t errlen)
 
 /* --- the two-thread pipeline ------------------------------------------------ */
 
-#define RBATCH 2048
+#define RBATCH 1024
 
+/* Decoded events in log order. When the reader found a row it cannot use,
+ * `fail` and `msg` say why: that row comes after the n good ones, so the
+ * worker reports it only if none of them failed to apply first. */
 typedef struct rbatch {
     size_t n;
     uint64_t seq[RBATCH];
-    size_t off[RBATCH], len[RBATCH];
-    char *bytes;
-    size_t used, cap;
+    fq_event ev[RBATCH];
+    fq_status fail;
+    char msg[256];
 } rbatch;
 
 typedef struct rpipe {
     fq_engine *e;
     const fq_sched_cfg *cfg;
-    uint64_t from, expect; /* first seq; the seq the next row must have */
-    char *err;
+    uint64_t from, expect; /* first seq; the seq the next row must have (reader) */
+    char *err;             /* written by the worker only */
     size_t errlen;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -80,38 +83,45 @@ typedef struct rpipe {
     fq_status wst; /* the worker's first error (under mu) */
 } rpipe;
 
-/* Decodes and applies one event; on error err says which seq and why. */
-static fq_status apply_row(rpipe *q, uint64_t seq, const char *data, size_t len)
+/* The reader's part for one row: in sequence, decodes, is a day event where
+ * the days table says. False (and the batch's fail set) when it is not. */
+static bool decode_row(rpipe *q, rbatch *b, uint64_t seq, const char *data, size_t len)
 {
     unsigned long long n = (unsigned long long)q->expect;
     char why[160];
-    fq_event ev;
-    fq_status r = FQ_OK;
+    fq_event *ev = &b->ev[b->n];
     if (seq != q->expect) {
-        r = fq_store_fail(q->err, q->errlen, FQ_ECORRUPT, "event %llu: missing", n);
-    } else if (fq_codec_decode(q->cfg, data, len, &ev, why, sizeof why) != FQ_OK) {
-        r = fq_store_fail(q->err, q->errlen, FQ_ECORRUPT, "event %llu: %s", n, why);
-    } else if (seq == q->from && q->from > 1 && ev.type != FQ_EV_DAY) {
-        r = fq_store_fail(q->err, q->errlen, FQ_ECORRUPT,
-                          "event %llu: the days table points at a %s event", n,
-                          fq_codec_type_name(ev.type));
-    } else if ((r = fq_engine_apply(q->e, &ev)) != FQ_OK) {
-        if (r != FQ_ENOMEM)
-            r = FQ_ECORRUPT;
-        fq_store_fail(q->err, q->errlen, r, "event %llu: does not apply (%s)", n, fq_strerror(r));
-    }
-    if (!r)
+        b->fail = fq_store_fail(b->msg, sizeof b->msg, FQ_ECORRUPT, "event %llu: missing", n);
+    } else if (fq_codec_decode(q->cfg, data, len, ev, why, sizeof why) != FQ_OK) {
+        b->fail = fq_store_fail(b->msg, sizeof b->msg, FQ_ECORRUPT, "event %llu: %s", n, why);
+    } else if (seq == q->from && q->from > 1 && ev->type != FQ_EV_DAY) {
+        b->fail = fq_store_fail(b->msg, sizeof b->msg, FQ_ECORRUPT,
+                                "event %llu: the days table points at a %s event", n,
+                                fq_codec_type_name(ev->type));
+    } else {
+        b->seq[b->n++] = seq;
         q->expect++;
-    return r;
+        return true;
+    }
+    return false;
 }
 
-/* Applies batch b unless an earlier batch failed (st); empties it. */
+/* The worker's part: applies batch b unless an earlier batch failed (st);
+ * empties it. On error err says which seq and why. */
 static fq_status apply_batch(rpipe *q, rbatch *b, fq_status st)
 {
-    for (size_t i = 0; i < b->n && !st; i++)
-        st = apply_row(q, b->seq[i], b->bytes + b->off[i], b->len[i]);
+    for (size_t i = 0; i < b->n && !st; i++) {
+        if ((st = fq_engine_apply(q->e, &b->ev[i])) != FQ_OK) {
+            if (st != FQ_ENOMEM)
+                st = FQ_ECORRUPT;
+            fq_store_fail(q->err, q->errlen, st, "event %llu: does not apply (%s)",
+                          (unsigned long long)b->seq[i], fq_strerror(st));
+        }
+    }
+    if (!st && b->fail)
+        st = fq_store_fail(q->err, q->errlen, b->fail, "%s", b->msg);
     b->n = 0;
-    b->used = 0;
+    b->fail = FQ_OK;
     return st;
 }
 
@@ -156,28 +166,6 @@ static fq_status hand_over(rpipe *q)
     fq_status st = q->wst;
     pthread_mutex_unlock(&q->mu);
     return st;
-}
-
-/* Copies one row into the batch being filled. */
-static bool push_row(rbatch *b, uint64_t seq, const char *data, size_t len)
-{
-    if (b->used + len > b->cap) {
-        size_t cap = b->cap ? b->cap : (size_t)1 << 20;
-        while (cap < b->used + len)
-            cap *= 2;
-        char *nb = realloc(b->bytes, cap);
-        if (!nb)
-            return false;
-        b->bytes = nb;
-        b->cap = cap;
-    }
-    if (len)
-        memcpy(b->bytes + b->used, data, len);
-    b->seq[b->n] = seq;
-    b->off[b->n] = b->used;
-    b->len[b->n++] = len;
-    b->used += len;
-    return true;
 }
 
 static fq_status replay(fq_store *s, fq_engine *e, char *err, size_t errlen)
@@ -245,20 +233,17 @@ static fq_status replay(fq_store *s, fq_engine *e, char *err, size_t errlen)
             pthread_mutex_destroy(&q->mu);
     }
 
-    bool nomem = false;
     fq_status wst = FQ_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    bool stop = false;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *data = (const char *)sqlite3_column_text(st, 1);
         size_t len = (size_t)sqlite3_column_bytes(st, 1);
         rbatch *b = &q->b[q->fill];
-        if (!push_row(b, (uint64_t)sqlite3_column_int64(st, 0), data ? data : "", len)) {
-            nomem = true;
-            break;
-        }
-        if (b->n == RBATCH && (wst = hand_over(q)) != FQ_OK)
+        stop = !decode_row(q, b, (uint64_t)sqlite3_column_int64(st, 0), data ? data : "", len);
+        if ((stop || b->n == RBATCH) && (wst = hand_over(q)) != FQ_OK)
             break;
     }
-    if (!nomem && !wst && q->b[q->fill].n)
+    if (!stop && !wst && q->b[q->fill].n)
         hand_over(q); /* the last, partial batch */
     if (q->threaded) {
         pthread_mutex_lock(&q->mu);
@@ -272,12 +257,8 @@ static fq_status replay(fq_store *s, fq_engine *e, char *err, size_t errlen)
     /* joined: the worker's message in err is complete and visible */
     r = q->wst;
     uint64_t expect = q->expect;
-    free(q->b[0].bytes);
-    free(q->b[1].bytes);
     free(q);
-    if (!r && nomem)
-        r = fq_store_fail(err, errlen, FQ_ENOMEM, "out of memory");
-    else if (!r && rc != SQLITE_DONE && rc != SQLITE_ROW)
+    if (!r && !stop && rc != SQLITE_DONE && rc != SQLITE_ROW)
         r = fq_store_fail(err, errlen, fq_store_map_rc(rc), "event %llu: %s",
                           (unsigned long long)expect, sqlite3_errmsg(db));
     sqlite3_finalize(st);

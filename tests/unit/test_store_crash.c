@@ -295,7 +295,13 @@ static void check_recovery(const char *db, bool shuffled, uint64_t min_events, u
     char err[256];
     /* Straight after the kill, read-only, as an auditor's `fairq verify`
      * would open it before anyone restarts the server. */
-    if (fq_store_open(db, NULL, FQ_STORE_READONLY, &s, err, sizeof err))
+    fq_status ost = fq_store_open(db, NULL, FQ_STORE_READONLY, &s, err, sizeof err);
+    /* Killed before its first commit (a loaded machine can take the whole
+     * budget to start the child): nothing was acknowledged, the file holds
+     * no schema yet, and read-only tools rightly call it empty. */
+    if (ost == FQ_ECORRUPT && min_events == 0 && strstr(err, "is empty"))
+        return;
+    if (ost)
         fail_msg("read-only open after kill -9: %s", err);
     uint64_t count, bad = 0;
     char head[FQ_HASH_HEX];
