@@ -365,15 +365,23 @@ static void tick(lws_sorted_usec_list_t *sul)
 
 /* --- start-up ----------------------------------------------------------- */
 
-/* Lobby screens hold a socket each: let the process have as many
- * descriptors as it may (SPEC 11: 2,000 from one address by default). */
-static rlim_t raise_nofile(void)
+/* Lobby screens hold a socket each (SPEC 11: 2,000 from one address by
+ * default): sets the soft descriptor limit to want, or to the hard limit
+ * when that is lower, and returns the limit in force. Exactly want, not
+ * more: libwebsockets finds a connection from its fd by direct index only
+ * when the fd limit it is given is not below the process's; otherwise it
+ * scans its connection table for every socket event (perf: 14% of the
+ * server's CPU while broadcasting to 1,000 screens, and growing with the
+ * square of their number). */
+static rlim_t set_nofile(rlim_t want)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl))
         return 1024;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
+    if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
+        want = rl.rlim_max;
+    if (rl.rlim_cur != want) {
+        rl.rlim_cur = want;
         if (setrlimit(RLIMIT_NOFILE, &rl))
             getrlimit(RLIMIT_NOFILE, &rl);
     }
@@ -410,8 +418,8 @@ static void set_header(struct lws_protocol_vhost_options *h, const char *name, c
 static fq_status start_listening(fq_server *s, char *err, size_t errlen)
 {
     struct lws_context_creation_info info;
-    rlim_t nofile = raise_nofile();
     unsigned fd_limit = (unsigned)s->cfg.max_connections + 256;
+    rlim_t nofile = set_nofile(fd_limit);
 
     if (nofile != RLIM_INFINITY && fd_limit > nofile)
         fd_limit = (unsigned)nofile;

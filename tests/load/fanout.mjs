@@ -132,6 +132,7 @@ async function main() {
       const t0 = now();
       await t.fleet.open();
       log(`${label}: ${N} clients open in ${fmt((now() - t0) / 1000, 1)} s`);
+      t.cpu0 = procStats(server.pid).cpu_s;
       targets.push(t);
     }
     for (let r = 0; r < WARMUP + ROUNDS; r++) {
@@ -177,6 +178,8 @@ async function main() {
     out(`fanout_${n}_reply_p50`, fmt(quantile(rep, 0.5)), 'ms');
     out(`fanout_${n}_reply_p99`, fmt(quantile(rep, 0.99)), 'ms');
     out(`fanout_${n}_samples`, lat.length);
+    // Server CPU (user + system, 10 ms ticks) per round, warm-up included.
+    out(`fanout_${n}_cpu_per_round`, fmt((1000 * (t.connected.cpu_s - t.cpu0)) / (ROUNDS + WARMUP), 1), 'ms');
     out(`fanout_${n}_lost`, t.lost + t.gaps + t.closes);
     out(`fanout_${n}_rss`, fmt(t.connected.rss_kib / 1024, 1), 'MiB');
     out(`fanout_${n}_hwm`, fmt(t.connected.hwm_kib / 1024, 1), 'MiB');
