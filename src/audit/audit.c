@@ -528,10 +528,10 @@ static bool on_row(const fq_store_row *row, void *ctx)
     copy_hash(b->prev_hash[b->n], row->prev_hash);
     copy_hash(b->hash[b->n], row->hash);
     /* The reader has time to spare (measured: the worker's hashing, decoding
-     * and records outweigh reading): it checks 3 rows' hashes in 8. */
+     * and records outweigh reading): it checks one row's hash in 4. */
     b->ok[b->n] = -1;
     char h[64];
-    if (q->rctx && (row->seq & 7) < 3 && b->prev_hash[b->n][0] &&
+    if (q->rctx && (row->seq & 3) == 0 && b->prev_hash[b->n][0] &&
         row_hash(q->rctx, p->md, b->prev_hash[b->n], row->data, row->len, h))
         b->ok[b->n] = b->hash[b->n][0] && !memcmp(h, b->hash[b->n], 64);
     b->seq[b->n] = row->seq;
