@@ -23,6 +23,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { BIN } from './lib/server.mjs';
 import { runLoad } from '../load/loadgen.mjs';
 
 const SECONDS = Number(process.env.FAIRQ_SOAK_SECONDS || 120);
@@ -35,7 +36,7 @@ test(`soak: ${SECONDS} s of mixed load with 200 screens keeps memory and fds fla
     const asan = `${process.env.ASAN_OPTIONS || 'detect_leaks=1'}:quarantine_size_mb=8:thread_local_quarantine_size_kb=256`;
     const lines = [];
     const { summary: s, samples, exit } = await runLoad({
-      clients: 200, duration: SECONDS, rate: 40, sample: 5, warmup: WARMUP, verify: true,
+      bin: BIN, clients: 200, duration: SECONDS, rate: 40, sample: 5, warmup: WARMUP, verify: true,
       asanOptions: asan, log: (l) => { lines.push(l); console.log(l); },
     });
     const info = JSON.stringify({ ...s, verify: s.verify }, null, 1);
