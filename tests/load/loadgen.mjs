@@ -108,7 +108,10 @@ export async function runLoad(o = {}) {
     win.ops++;
     count[kind]++;
     if (ok.includes(r.status)) return r;
-    if (r.status === 409) conflicts[kind]++;
+    // Only a manual call or a cancel can lose a race (the ticket was called
+    // by another counter first); any other 409 means the workers' idea of a
+    // counter's state and the server's differ: an error.
+    if (r.status === 409 && (kind === 'call' || kind === 'cancel')) conflicts[kind]++;
     else { errors++; lastError = `${kind}: ${r.status} ${r.text}`; }
     return r;
   }
@@ -208,14 +211,17 @@ export async function runLoad(o = {}) {
     opt.log(`loadgen: ${N} display clients open in ${fmt((now() - t0) / 1000, 1)} s; fds ${procStats(server.pid).fds} (idle ${idle.fds})`);
     opt.log('     t  ops/s  http_p50  http_p99   fan_p50   fan_p99   fan_max  rss_MiB   fds  waiting  cpu_srv%  cpu_gen%');
 
-    const workers = [...COUNTERS.map((_, ci) => counterWorker(ci)), ...Array.from({ length: opt.issuers }, issuer)];
+    // A worker that fails (the server went away) ends the run and its error is thrown at the end.
+    let failure = null;
+    const workers = [...COUNTERS.map((_, ci) => counterWorker(ci)), ...Array.from({ length: opt.issuers }, issuer)]
+      .map((w) => w.catch((e) => { failure = failure || e; running = false; }));
     const runStart = now();
     let lastT = runStart;
     const cpu0 = { srv: procStats(server.pid).cpu_s, gen: selfCpu() };
     let lastCpu = { ...cpu0 };
     const stopAt = () => Math.min(runStart + opt.duration * 1000, lastT + opt.sample * 1000);
-    while (now() - runStart < opt.duration * 1000 && !opt.stop()) {
-      while (now() < stopAt() && !opt.stop()) await sleep(Math.min(500, stopAt() - now()));
+    while (now() - runStart < opt.duration * 1000 && !opt.stop() && !failure) {
+      while (now() < stopAt() && !opt.stop() && !failure) await sleep(Math.min(500, stopAt() - now()));
       const t = now();
       const w = win;
       win = { ops: 0, http: new Hist(), fan: new Hist() };
@@ -239,6 +245,7 @@ export async function runLoad(o = {}) {
     }
     running = false;
     await Promise.all(workers);
+    if (failure) throw failure;
     const runSeconds = (now() - runStart) / 1000;
     const cpuSrv = procStats(server.pid).cpu_s - cpu0.srv;
     const cpuGen = selfCpu() - cpu0.gen;
