@@ -688,16 +688,21 @@ static void api_audit_events(struct lws *wsi, http_pss *p, fq_server *s)
 }
 
 /* GET /api/v1/audit/report?from=&to=&format=: the same report as `fairq
- * audit`, computed from the log on the spot. It runs on the event loop (a
- * year of a busy branch takes about 2 s); auditors ask rarely. The HTML
- * report styles itself inline, which the pages' CSP forbids, so it is sent
- * as a download to be opened as the self-contained file it is. */
+ * audit`, computed from the log on request. It runs on a worker thread
+ * (auditjob.c; a year of a busy branch takes over a second) while the loop
+ * goes on serving; the answer is written when the worker is done
+ * (audit_collect). One report at a time: another request meanwhile gets 503
+ * busy with Retry-After. The HTML report styles itself inline, which the
+ * pages' CSP forbids, so it is sent as a download to be opened as the
+ * self-contained file it is. */
+#define AUDIT_RETRY_AFTER_S "5"
+
 static void api_audit_report(struct lws *wsi, http_pss *p, fq_server *s)
 {
-    char arg[32], err[256];
+    char arg[32];
     int32_t from = 0, to = 0;
     fq_audit_format fmt = FQ_AUDIT_JSON;
-    fq_audit_buf out = {0};
+    fq_status rc;
 
     if (query_arg(wsi, "format", arg, sizeof(arg)) && fq_audit_format_parse(arg, &fmt)) {
         fail(wsi, p, 400, "invalid_value", "'format' must be json, csv, text or html");
@@ -712,7 +717,36 @@ static void api_audit_report(struct lws *wsi, http_pss *p, fq_server *s)
         fail(wsi, p, 400, "invalid_value", "'from' is after 'to'");
         return;
     }
-    if (fq_audit_report(s->store, &s->cfg, from, to, fmt, &out, err, sizeof(err))) {
+    rc = fq_auditjob_start(s, wsi, from, to, fmt);
+    if (rc == FQ_EBUSY) {
+        snprintf(p->extra_name, sizeof(p->extra_name), "retry-after:");
+        snprintf(p->extra_value, sizeof(p->extra_value), AUDIT_RETRY_AFTER_S);
+        fail(wsi, p, 503, "busy", "another audit report is being computed; try again shortly");
+    } else if (rc) {
+        fail(wsi, p, 500, "internal", "cannot start the audit report");
+    }
+    /* else the answer comes from audit_collect */
+}
+
+/* The loop was woken (LWS_CALLBACK_EVENT_WAIT_CANCELLED): answers the
+ * request of a finished report, if it is still there. */
+static void audit_collect(fq_server *s)
+{
+    struct lws *wsi = NULL;
+    fq_audit_format fmt = FQ_AUDIT_JSON;
+    fq_status rc = FQ_OK;
+    fq_audit_buf out = {0};
+    char err[256];
+    http_pss *p;
+
+    if (!fq_auditjob_collect(s, &wsi, &fmt, &rc, &out, err, sizeof(err)))
+        return;
+    p = wsi ? lws_wsi_user(wsi) : NULL;
+    if (!p) { /* the client went away meanwhile */
+        fq_audit_buf_free(&out);
+        return;
+    }
+    if (rc) {
         fq_audit_buf_free(&out);
         fail(wsi, p, 500, "internal", err);
         return;
@@ -1001,7 +1035,11 @@ int fq_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         on_wsi_create(server_of(wsi), wsi);
         return 0;
     case LWS_CALLBACK_WSI_DESTROY:
+        fq_auditjob_detach(server_of(wsi), wsi);
         fq_conns_detach(server_of(wsi)->conns, wsi);
+        return 0;
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        audit_collect(server_of(wsi));
         return 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         return 1; /* a WebSocket must name fairq.display.v1 or fairq.staff.v1 */
@@ -1017,6 +1055,7 @@ int fq_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         return p ? on_writeable(wsi, p) : 0;
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        fq_auditjob_detach(server_of(wsi), wsi);
         if (p)
             reset(p);
         return 0;

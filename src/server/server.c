@@ -580,6 +580,7 @@ void fq_server_free(fq_server *s)
 {
     if (!s)
         return;
+    fq_auditjob_end(s); /* a report's worker uses the config, the path and the context */
     if (s->ctx) {
         lws_sul_cancel(&s->tick_sul);
         lws_context_destroy(s->ctx);

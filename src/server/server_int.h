@@ -11,6 +11,7 @@
 
 #include <libwebsockets.h>
 
+#include "fairq/audit.h"
 #include "fairq/config.h"
 #include "fairq/display.h"
 #include "fairq/engine.h"
@@ -27,6 +28,8 @@
 #define FQ_CLOSE_LAGGING 4408 /* fell too far behind */
 #define FQ_LAG_GRACE_S 10 /* then cut off if it cannot take the close frame */
 #define FQ_DISPLAY_SNDBUF (16 * 1024) /* SO_SNDBUF of a lobby socket (ws.c) */
+
+typedef struct fq_auditjob fq_auditjob; /* auditjob.c */
 
 typedef enum ws_kind { WS_DISPLAY = 1, WS_STAFF = 2 } ws_kind;
 
@@ -71,6 +74,7 @@ struct fq_server {
     fq_conn_addr pending_addr;
 
     lws_sorted_usec_list_t tick_sul;
+    fq_auditjob *audit_job;   /* the audit report being computed, NULL = none */
     volatile sig_atomic_t stop;
     fq_status fatal;          /* why the loop stopped on its own */
 
@@ -106,6 +110,26 @@ int fq_ws_staff_callback(struct lws *wsi, enum lws_callback_reasons reason, void
                          void *in, size_t len);
 /* Queues text on every display / authed staff socket (one shared copy). */
 void fq_ws_broadcast(fq_server *s, ws_kind kind, const char *text, size_t len);
+
+/* auditjob.c: GET /api/v1/audit/report on a worker thread with its own
+ * read-only store handle (one at a time), so the loop keeps serving.
+ *
+ * fq_auditjob_start: runs fq_audit_report(from, to, fmt) for the request
+ * wsi; FQ_EBUSY while a report is running, FQ_ENOMEM / FQ_EIO when no
+ * worker could be started. Loop thread only, as are the three below. */
+fq_status fq_auditjob_start(fq_server *s, struct lws *wsi, int32_t from, int32_t to,
+                            fq_audit_format fmt);
+/* wsi is closing: the running report's result will be dropped. */
+void fq_auditjob_detach(fq_server *s, struct lws *wsi);
+/* On LWS_CALLBACK_EVENT_WAIT_CANCELLED: when the report has finished, joins
+ * its thread and returns true with the request waiting for it (*wsi, NULL
+ * when it went away), the format, fq_audit_report's status, its text (*out,
+ * now the caller's) and its error message. false: nothing finished. */
+bool fq_auditjob_collect(fq_server *s, struct lws **wsi, fq_audit_format *fmt, fq_status *rc,
+                         fq_audit_buf *out, char *err, size_t errlen);
+/* Shutdown: waits for a running report and drops it. Call before freeing
+ * the lws context or anything else of the server. */
+void fq_auditjob_end(fq_server *s);
 
 /* metrics.c: GET /metrics text, malloc'd; NULL on no memory. */
 char *fq_metrics_text(fq_server *s, fq_time now, size_t *len);
