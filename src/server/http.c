@@ -696,6 +696,7 @@ static void api_audit_events(struct lws *wsi, http_pss *p, fq_server *s)
  * pages' CSP forbids, so it is sent as a download to be opened as the
  * self-contained file it is. */
 #define AUDIT_RETRY_AFTER_S "5"
+#define AUDIT_TIMEOUT_S 600 /* a year of a busy branch: about 5 s in the ASan build */
 
 static void api_audit_report(struct lws *wsi, http_pss *p, fq_server *s)
 {
@@ -724,8 +725,11 @@ static void api_audit_report(struct lws *wsi, http_pss *p, fq_server *s)
         fail(wsi, p, 503, "busy", "another audit report is being computed; try again shortly");
     } else if (rc) {
         fail(wsi, p, 500, "internal", "cannot start the audit report");
+    } else {
+        /* The answer comes from audit_collect. Meanwhile the connection is
+         * idle: lift lws's usual 20 s limit to one no report comes near. */
+        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, AUDIT_TIMEOUT_S);
     }
-    /* else the answer comes from audit_collect */
 }
 
 /* The loop was woken (LWS_CALLBACK_EVENT_WAIT_CANCELLED): answers the
