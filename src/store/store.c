@@ -532,18 +532,34 @@ fq_status fq_store_check_tail(fq_store *s, char *err, size_t errlen)
  * zeros inside a record), so compare its size with the SQLite header: a
  * whole number of pages, and at least the page count the header records
  * (when that count is valid, i.e. its version-valid-for matches). Files that
- * do not start with the SQLite magic are left for SQLite to refuse. */
-static fq_status check_size(const char *path, off_t size, char *err, size_t errlen)
+ * do not start with the SQLite magic are left for SQLite to refuse.
+ *
+ * A read-only tool may open the file while a server writes it. A checkpoint
+ * writes page 1 (the new page count) before the pages that extend the file,
+ * then empties the WAL, so one look can catch a count ahead of the size for
+ * a moment. The look is ordered (WAL, header, then size) and a mismatch is
+ * looked at again, up to 9 times 20 ms apart: a live file settles at once, a
+ * truncated one stays truncated. */
+static fq_status size_look(const char *path, char *err, size_t errlen)
 {
     unsigned char h[100];
-    if (size == 0)
-        return FQ_OK;
+    struct stat ws, sb;
+    char wal[4096];
+    /* With frames in the WAL the header's count may run ahead of the file: a
+     * checkpoint killed half-way has written page 1 but not yet the pages
+     * that extend the file. SQLite finishes it from the WAL on open, so the
+     * count is only checked when the WAL holds nothing. */
+    bool wal_frames = snprintf(wal, sizeof wal, "%s-wal", path) < (int)sizeof wal &&
+                      stat(wal, &ws) == 0 && ws.st_size > 32;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return FAIL(FQ_EIO, "%s: %s", path, strerror(errno));
     ssize_t n = pread(fd, h, sizeof h, 0);
+    int sr = fstat(fd, &sb);
     close(fd);
-    if (n < 16 || memcmp(h, "SQLite format 3", 16))
+    if (sr != 0)
+        return FAIL(FQ_EIO, "%s: %s", path, strerror(errno));
+    if (sb.st_size == 0 || n < 16 || memcmp(h, "SQLite format 3", 16))
         return FQ_OK;
     if (n < (ssize_t)sizeof h)
         return FAIL(FQ_ECORRUPT, "%s is damaged (truncated inside the header); left untouched",
@@ -552,22 +568,24 @@ static fq_status check_size(const char *path, off_t size, char *err, size_t errl
     if (page == 1)
         page = 65536;
     uint32_t pages = (uint32_t)h[28] << 24 | (uint32_t)h[29] << 16 | (uint32_t)h[30] << 8 | h[31];
-    bool valid = !memcmp(h + 24, h + 92, 4) && pages > 0;
-    /* With frames in the WAL the header's count may run ahead of the file: a
-     * checkpoint killed half-way has written page 1 but not yet the pages
-     * that extend the file. SQLite finishes it from the WAL on open, so the
-     * count is only checked when the WAL holds nothing. */
-    char wal[4096];
-    struct stat ws;
-    if (snprintf(wal, sizeof wal, "%s-wal", path) < (int)sizeof wal && stat(wal, &ws) == 0 &&
-        ws.st_size > 32)
-        valid = false;
-    if (page < 512 || (page & (page - 1)) || size % page != 0 ||
-        (valid && (uint64_t)pages * page > (uint64_t)size))
+    bool valid = !memcmp(h + 24, h + 92, 4) && pages > 0 && !wal_frames;
+    if (page < 512 || (page & (page - 1)) || sb.st_size % page != 0 ||
+        (valid && (uint64_t)pages * page > (uint64_t)sb.st_size))
         return FAIL(FQ_ECORRUPT,
                     "%s is damaged (truncated: %lld bytes, pages of %u%s); left untouched", path,
-                    (long long)size, page, valid ? "" : ", no valid page count");
+                    (long long)sb.st_size, page, valid ? "" : ", no valid page count");
     return FQ_OK;
+}
+
+static fq_status check_size(const char *path, char *err, size_t errlen)
+{
+    fq_status st;
+    for (int attempt = 0; (st = size_look(path, err, errlen)) == FQ_ECORRUPT && attempt < 9;
+         attempt++) {
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    return st;
 }
 
 static fq_status open_db(fq_store *s, const char *sync, bool exists, char *err, size_t errlen)
@@ -654,7 +672,7 @@ fq_status fq_store_open(const char *path, const char *synchronous, unsigned flag
         return FAIL(FQ_EIO, "%s: %s", path, strerror(errno));
     if (exists && !S_ISREG(sb.st_mode))
         return FAIL(FQ_EIO, "%s: not a regular file", path);
-    fq_status st = exists ? check_size(path, sb.st_size, err, errlen) : FQ_OK;
+    fq_status st = exists ? check_size(path, err, errlen) : FQ_OK;
     if (st)
         return st;
 
