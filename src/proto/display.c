@@ -165,7 +165,7 @@ int fq_display_on_batch_end(fq_display_view *v, const fq_engine *e, fq_display_m
 
 static json_t *time_json(fq_time t)
 {
-    char buf[32];
+    char buf[96]; /* room for any int in every field: no truncation is possible */
     time_t secs;
     struct tm tm;
     int ms;
