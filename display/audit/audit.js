@@ -19,6 +19,8 @@ import { t, has, getLang, initLang, applyI18n, mountLangSwitch } from '/common/i
 
 const TOKEN_KEY = 'fairq.auditorToken';
 const REPORT_PATH = '/api/v1/audit/report';
+const BUSY_WAIT_S = 5; // the server's Retry-After for a busy report
+const BUSY_RETRIES = 24; // two minutes of waiting behind other reports
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 // Okabe–Ito, in the HTML report's order, and dash patterns for grey print.
@@ -69,7 +71,7 @@ const state = {
 };
 
 // For tests and support: how many reports were shown, the last outcome.
-const observed = { loads: 0, downloads: 0, outcome: 'idle' };
+const observed = { loads: 0, downloads: 0, busyRetries: 0, outcome: 'idle' };
 window.fairqAudit = observed;
 
 const $ = (id) => document.getElementById(id);
@@ -240,7 +242,23 @@ async function load(range) {
   setBusy(true);
   rememberRange(range);
   try {
-    const report = await apiGet(reportUrl('json', range), state.token);
+    let report;
+    // The server makes one report at a time and answers 503 "busy" to
+    // another: wait and ask again (a year's report takes a few seconds).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        report = await apiGet(reportUrl('json', range), state.token);
+        break;
+      } catch (e) {
+        if (!(e instanceof ApiError && e.status === 503 && e.code === 'busy') || attempt > BUSY_RETRIES) throw e;
+        if (my !== state.seq) return;
+        observed.busyRetries++;
+        showError(() => t('audit.err.busy', { seconds: BUSY_WAIT_S }));
+        await new Promise((resolve) => setTimeout(resolve, BUSY_WAIT_S * 1000));
+        if (my !== state.seq) return;
+        clearError();
+      }
+    }
     if (my !== state.seq) return;
     state.report = report;
     state.range = { from: range.from || '', to: range.to || '' };

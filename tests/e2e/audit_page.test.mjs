@@ -305,3 +305,34 @@ test('an unreachable server and an altered log are both said plainly', async () 
   assert.deepEqual(foreignOrigins(rec, srv.url), []);
   await rec.context.close();
 });
+
+test('a busy server (one report at a time) is waited for, said plainly, and asked again', async () => {
+  const rec = await openPage(browser, `${srv.url}/audit/?token=${srv.tokens.auditor}`, VIEW);
+  const { page } = rec;
+  await page.click('button.lang-btn[lang="en"]');
+  await waitLoads(page, 1);
+  const verdict = await page.textContent('#chain-status'); // an earlier test altered the log
+  // The next report request gets the server's documented busy answer (the
+  // answer itself is the real server's, tested in integration/audit_busy);
+  // the one after goes through to the server.
+  let busied = 0;
+  await page.route('**/api/v1/audit/report?**', async (route) => {
+    if (busied++ > 0) return route.continue();
+    return route.fulfill({
+      status: 503,
+      headers: { 'content-type': 'application/json', 'retry-after': '5' },
+      body: JSON.stringify({ error: { code: 'busy', message: 'another audit report is being computed; try again shortly' } }),
+    });
+  });
+  await page.click('#show');
+  await page.waitForFunction(() => /preparing another report/.test(document.getElementById('error').textContent), null, { timeout: 10000 });
+  assert.equal(await page.isVisible('#error'), true);
+  await waitLoads(page, 2);
+  assert.equal(await page.isVisible('#error'), false, 'the notice goes once the report is there');
+  assert.equal(await page.evaluate(() => window.fairqAudit.busyRetries), 1);
+  assert.equal(await page.evaluate(() => window.fairqAudit.outcome), 'ok');
+  assert.equal(await page.textContent('#chain-status'), verdict);
+  assert.equal(busied, 2);
+  assert.deepEqual(rec.errors.filter((e) => !/status of 503/.test(e)), []);
+  await rec.context.close();
+});
