@@ -19,7 +19,6 @@
 #include <openssl/evp.h>
 
 #include "audit/internal.h"
-#include "fairq/relay.h"
 
 static fq_status fail(char *err, size_t errlen, fq_status st, const char *what)
 {
@@ -426,8 +425,14 @@ typedef struct batch {
 
 typedef struct piped {
     pass *p;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
     batch b[2];
-    fq_relay relay;   /* b[relay.fill] is the batch the reader fills */
+    bool full[2];     /* handed to the worker, not yet processed */
+    bool done;        /* the reader has no more batches */
+    int fill;         /* the batch the reader fills */
+    bool threaded;
+    fq_status wst;    /* the worker's first error (under mu) */
     EVP_MD_CTX *rctx; /* the reader's own digest context; NULL = it hashes nothing */
 } piped;
 
@@ -449,10 +454,47 @@ static fq_status process_batch(piped *q, batch *b, fq_status st)
     return st;
 }
 
-static fq_status process_slot(void *ctx, int slot, fq_status st)
+static void *worker(void *arg)
 {
-    piped *q = ctx;
-    return process_batch(q, &q->b[slot], st); /* after an error: only empties it */
+    piped *q = arg;
+    int idx = 0;
+    fq_status st = FQ_OK;
+    for (;;) {
+        pthread_mutex_lock(&q->mu);
+        while (!q->full[idx] && !q->done)
+            pthread_cond_wait(&q->cv, &q->mu);
+        if (!q->full[idx]) {
+            pthread_mutex_unlock(&q->mu);
+            return NULL;
+        }
+        pthread_mutex_unlock(&q->mu);
+        st = process_batch(q, &q->b[idx], st); /* after an error: only empties it */
+        pthread_mutex_lock(&q->mu);
+        q->wst = st;
+        q->full[idx] = false;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+        idx ^= 1;
+    }
+}
+
+/* Hands the batch being filled to the worker and waits for the other one.
+ * Returns the worker's error state. */
+static fq_status hand_over(piped *q)
+{
+    if (!q->threaded) {
+        q->wst = process_batch(q, &q->b[q->fill], q->wst);
+        return q->wst;
+    }
+    pthread_mutex_lock(&q->mu);
+    q->full[q->fill] = true;
+    pthread_cond_broadcast(&q->cv);
+    q->fill ^= 1;
+    while (q->full[q->fill])
+        pthread_cond_wait(&q->cv, &q->mu);
+    fq_status st = q->wst;
+    pthread_mutex_unlock(&q->mu);
+    return st;
 }
 
 /* A stored hash of any other length than 64 becomes "", which no computed
@@ -469,7 +511,7 @@ static bool on_row(const fq_store_row *row, void *ctx)
 {
     piped *q = ctx;
     pass *p = q->p;
-    batch *b = &q->b[q->relay.fill];
+    batch *b = &q->b[q->fill];
     if (b->used + row->len > b->cap) {
         size_t cap = b->cap ? b->cap : 1 << 20;
         while (cap < b->used + row->len)
@@ -496,7 +538,7 @@ static bool on_row(const fq_store_row *row, void *ctx)
     b->off[b->n] = b->used;
     b->len[b->n++] = row->len;
     b->used += row->len;
-    if (b->n == BATCH_ROWS && fq_relay_hand_over(&q->relay))
+    if (b->n == BATCH_ROWS && hand_over(q))
         return false;
     return true;
 }
@@ -510,17 +552,34 @@ static fq_status read_log(fq_store *s, pass *p)
         return FQ_ENOMEM;
     q->p = p;
     q->rctx = EVP_MD_CTX_new(); /* without it the worker hashes every row */
-    fq_relay_start(&q->relay, process_slot, q);
+    pthread_t th;
+    if (!pthread_mutex_init(&q->mu, NULL)) {
+        if (!pthread_cond_init(&q->cv, NULL)) {
+            q->threaded = pthread_create(&th, NULL, worker, q) == 0;
+            if (!q->threaded)
+                pthread_cond_destroy(&q->cv);
+        }
+        if (!q->threaded)
+            pthread_mutex_destroy(&q->mu);
+    }
     fq_status st = fq_store_each(s, 0, 0, on_row, q);
     bool read_failed = st != FQ_OK;
     if (!st)
         st = p->st;
-    if (!st && q->b[q->relay.fill].n)
-        fq_relay_hand_over(&q->relay); /* the last, partial batch */
+    if (!st && q->b[q->fill].n)
+        hand_over(q); /* the last, partial batch */
+    if (q->threaded) {
+        pthread_mutex_lock(&q->mu);
+        q->done = true;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+        pthread_join(th, NULL);
+        pthread_cond_destroy(&q->cv);
+        pthread_mutex_destroy(&q->mu);
+    }
     /* joined: the worker's writes to p->err are visible and finished */
-    fq_status wst = fq_relay_finish(&q->relay);
-    if (wst)
-        st = wst;
+    if (q->wst)
+        st = q->wst;
     else if (read_failed && p->err && p->errlen)
         snprintf(p->err, p->errlen, "reading the event log: %s", fq_strerror(st));
 

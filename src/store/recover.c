@@ -12,11 +12,11 @@
  * order; only the worker touches the engine, only this thread SQLite. The
  * worker ends with the recovery: the server itself stays single-threaded.
  * Without a worker (pthread_create failed) the batches are applied inline. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fairq/relay.h"
 #include "store/codec.h"
 #include "store/internal.h"
 
@@ -73,8 +73,14 @@ typedef struct rpipe {
     uint64_t from, expect; /* first seq; the seq the next row must have (reader) */
     char *err;             /* written by the worker only */
     size_t errlen;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
     rbatch b[2];
-    fq_relay relay; /* b[relay.fill] is the batch the reader fills */
+    bool full[2]; /* handed to the worker, not yet applied */
+    bool done;    /* the reader has no more batches */
+    int fill;     /* the batch the reader fills */
+    bool threaded;
+    fq_status wst; /* the worker's first error (under mu) */
 } rpipe;
 
 /* The reader's part for one row: in sequence, decodes, is a day event where
@@ -119,10 +125,47 @@ static fq_status apply_batch(rpipe *q, rbatch *b, fq_status st)
     return st;
 }
 
-static fq_status apply_slot(void *ctx, int slot, fq_status st)
+static void *worker(void *arg)
 {
-    rpipe *q = ctx;
-    return apply_batch(q, &q->b[slot], st);
+    rpipe *q = arg;
+    int idx = 0;
+    fq_status st = FQ_OK;
+    for (;;) {
+        pthread_mutex_lock(&q->mu);
+        while (!q->full[idx] && !q->done)
+            pthread_cond_wait(&q->cv, &q->mu);
+        if (!q->full[idx]) {
+            pthread_mutex_unlock(&q->mu);
+            return NULL;
+        }
+        pthread_mutex_unlock(&q->mu);
+        st = apply_batch(q, &q->b[idx], st);
+        pthread_mutex_lock(&q->mu);
+        q->wst = st;
+        q->full[idx] = false;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+        idx ^= 1;
+    }
+}
+
+/* Hands the batch being filled over and waits until the other one is free.
+ * Returns the worker's error state so far. */
+static fq_status hand_over(rpipe *q)
+{
+    if (!q->threaded) {
+        q->wst = apply_batch(q, &q->b[q->fill], q->wst);
+        return q->wst;
+    }
+    pthread_mutex_lock(&q->mu);
+    q->full[q->fill] = true;
+    pthread_cond_broadcast(&q->cv);
+    q->fill ^= 1;
+    while (q->full[q->fill])
+        pthread_cond_wait(&q->cv, &q->mu);
+    fq_status st = q->wst;
+    pthread_mutex_unlock(&q->mu);
+    return st;
 }
 
 static fq_status replay(fq_store *s, fq_engine *e, char *err, size_t errlen)
@@ -179,22 +222,40 @@ static fq_status replay(fq_store *s, fq_engine *e, char *err, size_t errlen)
     q->from = q->expect = from;
     q->err = err;
     q->errlen = errlen;
-    fq_relay_start(&q->relay, apply_slot, q);
+    pthread_t th;
+    if (!pthread_mutex_init(&q->mu, NULL)) {
+        if (!pthread_cond_init(&q->cv, NULL)) {
+            q->threaded = pthread_create(&th, NULL, worker, q) == 0;
+            if (!q->threaded)
+                pthread_cond_destroy(&q->cv);
+        }
+        if (!q->threaded)
+            pthread_mutex_destroy(&q->mu);
+    }
 
     fq_status wst = FQ_OK;
     bool stop = false;
     while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *data = (const char *)sqlite3_column_text(st, 1);
         size_t len = (size_t)sqlite3_column_bytes(st, 1);
-        rbatch *b = &q->b[q->relay.fill];
+        rbatch *b = &q->b[q->fill];
         stop = !decode_row(q, b, (uint64_t)sqlite3_column_int64(st, 0), data ? data : "", len);
-        if ((stop || b->n == RBATCH) && (wst = fq_relay_hand_over(&q->relay)) != FQ_OK)
+        if ((stop || b->n == RBATCH) && (wst = hand_over(q)) != FQ_OK)
             break;
     }
-    if (!stop && !wst && q->b[q->relay.fill].n)
-        fq_relay_hand_over(&q->relay); /* the last, partial batch */
+    if (!stop && !wst && q->b[q->fill].n)
+        hand_over(q); /* the last, partial batch */
+    if (q->threaded) {
+        pthread_mutex_lock(&q->mu);
+        q->done = true;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+        pthread_join(th, NULL);
+        pthread_cond_destroy(&q->cv);
+        pthread_mutex_destroy(&q->mu);
+    }
     /* joined: the worker's message in err is complete and visible */
-    r = fq_relay_finish(&q->relay);
+    r = q->wst;
     uint64_t expect = q->expect;
     free(q);
     if (!r && !stop && rc != SQLITE_DONE && rc != SQLITE_ROW)
