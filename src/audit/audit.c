@@ -454,6 +454,8 @@ static fq_status process_batch(piped *q, batch *b, fq_status st)
     return st;
 }
 
+/* The same two-batch hand-off as in src/store/recover.c, on purpose: one
+ * shared copy measured 10-20% more CPU for the year audit (commit 5504bfe). */
 static void *worker(void *arg)
 {
     piped *q = arg;

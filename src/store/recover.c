@@ -125,6 +125,8 @@ static fq_status apply_batch(rpipe *q, rbatch *b, fq_status st)
     return st;
 }
 
+/* The same two-batch hand-off as in src/audit/audit.c, on purpose: one
+ * shared copy measured slower there (commit 5504bfe). */
 static void *worker(void *arg)
 {
     rpipe *q = arg;
