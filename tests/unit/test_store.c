@@ -75,21 +75,6 @@ static int64_t sql_int(const char *file, const char *query)
     return v;
 }
 
-static char *slurp(const char *file, size_t *len)
-{
-    FILE *f = fopen(file, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
 /* A store driven like the server drives it: decide, commit, then apply. */
 typedef struct rig {
     fq_sched_cfg cfg;

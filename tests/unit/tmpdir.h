@@ -47,6 +47,23 @@ static inline const char *path_of(const char *name)
     return buf[i];
 }
 
+/* The whole of a file, NUL-terminated (malloc'd); its length in *len. */
+static inline char *slurp(const char *file, size_t *len)
+{
+    FILE *f = fopen(file, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    b[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
 static inline int setup_dir_named(void **state, const char *prefix)
 {
     (void)state;
