@@ -243,14 +243,14 @@ async function load(range) {
   rememberRange(range);
   try {
     let report;
-    // The server makes one report at a time and answers 503 "busy" to
+    // The server makes one report at a time and answers 429 "busy" to
     // another: wait and ask again (a year's report takes a few seconds).
     for (let attempt = 1; ; attempt++) {
       try {
         report = await apiGet(reportUrl('json', range), state.token);
         break;
       } catch (e) {
-        if (!(e instanceof ApiError && e.status === 503 && e.code === 'busy') || attempt > BUSY_RETRIES) throw e;
+        if (!(e instanceof ApiError && e.status === 429 && e.code === 'busy') || attempt > BUSY_RETRIES) throw e;
         if (my !== state.seq) return;
         observed.busyRetries++;
         showError(() => t('audit.err.busy', { seconds: BUSY_WAIT_S }));

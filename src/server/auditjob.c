@@ -15,7 +15,7 @@
  *           the thread and hands the result to the waiting request (http.c)
  *
  * One job at a time: a second request meanwhile is refused (http.c answers
- * 503 busy). A request that goes away is detached; its result is dropped
+ * 429 busy). A request that goes away is detached; its result is dropped
  * when the job ends. At shutdown fq_auditjob_end joins the worker before
  * anything it uses is freed. */
 #include <pthread.h>

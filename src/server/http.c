@@ -691,8 +691,9 @@ static void api_audit_events(struct lws *wsi, http_pss *p, fq_server *s)
  * audit`, computed from the log on request. It runs on a worker thread
  * (auditjob.c; a year of a busy branch takes over a second) while the loop
  * goes on serving; the answer is written when the worker is done
- * (audit_collect). One report at a time: another request meanwhile gets 503
- * busy with Retry-After. The HTML report styles itself inline, which the
+ * (audit_collect). One report at a time: another request meanwhile gets 429
+ * busy with Retry-After (SPEC 7 lists the error statuses; 429 is the one
+ * for "not now, ask again"). The HTML report styles itself inline, which the
  * pages' CSP forbids, so it is sent as a download to be opened as the
  * self-contained file it is. */
 #define AUDIT_RETRY_AFTER_S "5"
@@ -722,7 +723,7 @@ static void api_audit_report(struct lws *wsi, http_pss *p, fq_server *s)
     if (rc == FQ_EBUSY) {
         snprintf(p->extra_name, sizeof(p->extra_name), "retry-after:");
         snprintf(p->extra_value, sizeof(p->extra_value), AUDIT_RETRY_AFTER_S);
-        fail(wsi, p, 503, "busy", "another audit report is being computed; try again shortly");
+        fail(wsi, p, 429, "busy", "another audit report is being computed; try again shortly");
     } else if (rc) {
         fail(wsi, p, 500, "internal", "cannot start the audit report");
     } else {

@@ -2,7 +2,7 @@
 // not on it: while a report over a large log is being computed, /healthz
 // answers, a counter's `next` succeeds and a lobby screen gets its `call`,
 // each in a small part of the report's own time; a second report meanwhile
-// is refused with 503 busy; a client that hangs up mid-report and a SIGTERM
+// is refused with 429 busy; a client that hangs up mid-report and a SIGTERM
 // mid-report leave the server healthy / exiting 0. The log is written by the
 // bench tool make_year_db (the real engine and store), small enough to keep
 // the test short.
@@ -50,7 +50,7 @@ async function reportWhenFree(q, timeoutMs = 120000) {
   const end = performance.now() + timeoutMs;
   for (;;) {
     const r = await api(srv, 'GET', REPORT + q, auditor());
-    if (r.status !== 503 || performance.now() > end) return r;
+    if (r.status !== 429 || performance.now() > end) return r;
     await sleep(200);
   }
 }
@@ -94,13 +94,13 @@ test('while a report runs the loop serves: healthz, next, the lobby call, and a 
   const msg = await screen.waitFor((m) => m.type === 'call' && m.number === t.json.number, 30000, 'the call');
   const call = { r: msg, t0: next.t0, t1: callAt }; // from the `next` that made it
   const firstDone = await first;
-  const [ran, second] = firstDone.r.status === 503 ? [other, firstDone] : [firstDone, other];
+  const [ran, second] = firstDone.r.status === 429 ? [other, firstDone] : [firstDone, other];
   const { r: report, t0, t1 } = ran;
   const reportMs = t1 - t0;
 
   assert.equal(report.status, 200, report.text);
   assert.ok(report.json.head.events > TICKETS);
-  assert.equal(second.r.status, 503, second.r.text);
+  assert.equal(second.r.status, 429, second.r.text);
   assert.equal(second.r.json.error.code, 'busy');
   assert.match(second.r.json.error.message, /audit report/);
   assert.match(second.r.headers.get('retry-after'), /^\d+$/);
@@ -153,7 +153,7 @@ test('SIGTERM while a report runs: the server waits for it and exits 0', async (
   await sleep(300);
   const b = api(srv, 'GET', `${REPORT}?format=json`, auditor()).catch((e) => e);
   const busy = await Promise.race([a, b]); // the refused one answers at once
-  assert.equal(busy.status, 503, 'one report should still be running');
+  assert.equal(busy.status, 429, 'one report should still be running');
   const st = await srv.stop();
   assert.equal(st.code, 0, `exit ${st.code ?? st.signal}:\n${srv.log().slice(-4000)}`);
   await Promise.all([a, b]);
