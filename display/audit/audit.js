@@ -14,8 +14,9 @@
 // bearer token). Every figure cell carries the report's raw value in
 // data-value, so a test can compare the page with the JSON exactly.
 
-import { ApiError, apiGet, fetchInfo, takeTokenFromUrl, storageSet, formatClock, serviceName, counterName } from '/common/api.js';
-import { t, has, getLang, initLang, applyI18n, mountLangSwitch } from '/common/i18n.js';
+import { ApiError, apiGet, takeTokenFromUrl, storageSet, formatClock, serviceName, counterName } from '/common/api.js';
+import { t, has, getLang, mountLangSwitch } from '/common/i18n.js';
+import { loadInfo } from '/common/boot.js';
 
 const TOKEN_KEY = 'fairq.auditorToken';
 const REPORT_PATH = '/api/v1/audit/report';
@@ -773,20 +774,12 @@ function wire() {
 
 async function boot() {
   state.token = takeTokenFromUrl(TOKEN_KEY);
-  try {
-    state.info = await fetchInfo();
-  } catch (e) {
-    initLang(null);
-    applyI18n(document);
-    $('boot-error').textContent = t('audit.err.network');
+  state.info = await loadInfo((message) => {
+    $('boot-error').textContent = message;
     $('boot-error').hidden = false;
-    window.setTimeout(boot, 5000);
-    return;
-  }
+  }, 'audit.err.network');
   $('boot-error').hidden = true;
   const langs = state.info.branch && state.info.branch.languages;
-  initLang(langs);
-  applyI18n(document);
   applyTitle();
   mountLangSwitch($('lang'), langs, () => {
     applyTitle();

@@ -10,8 +10,9 @@
 // Actions are POST /api/v1/counters/{cid}/{action}; the server is the judge
 // of what is allowed (409 = wrong state), and its message is shown as is.
 
-import { ApiError, apiGet, apiPost, fetchInfo, takeTokenFromUrl, storageGet, storageSet, formatClock, parseTime, counterName, serviceName } from '/common/api.js';
-import { t, has, initLang, applyI18n, mountLangSwitch } from '/common/i18n.js';
+import { ApiError, apiGet, apiPost, takeTokenFromUrl, storageGet, storageSet, formatClock, parseTime, counterName, serviceName } from '/common/api.js';
+import { t, has, mountLangSwitch } from '/common/i18n.js';
+import { loadInfo } from '/common/boot.js';
 import { ReconnectingSocket } from '/common/ws.js';
 
 const TOKEN_KEY = 'fairq.staffToken';
@@ -422,20 +423,12 @@ function wire() {
 
 async function boot() {
   state.token = takeTokenFromUrl(TOKEN_KEY);
-  try {
-    state.info = await fetchInfo();
-  } catch (e) {
-    initLang(null);
-    applyI18n(document);
-    $('boot-error').textContent = t('common.network');
+  state.info = await loadInfo((message) => {
+    $('boot-error').textContent = message;
     $('boot-error').hidden = false;
-    window.setTimeout(boot, 5000);
-    return;
-  }
+  }, 'common.network');
   $('boot-error').hidden = true;
   const langs = state.info.branch && state.info.branch.languages;
-  initLang(langs);
-  applyI18n(document);
   mountLangSwitch($('lang'), langs, renderAll);
   document.title = t('counter.title') + (state.info.branch && state.info.branch.name ? ' — ' + state.info.branch.name : '');
   wire();

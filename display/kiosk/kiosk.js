@@ -8,8 +8,9 @@
 // which class a ticket is in, and neither does the ticket on screen or on
 // paper. After ~30 s the kiosk returns to the start screen by itself.
 
-import { ApiError, apiPost, fetchInfo, takeTokenFromUrl, formatClock, parseTime } from '/common/api.js';
-import { t, has, initLang, applyI18n, mountLangSwitch } from '/common/i18n.js';
+import { ApiError, apiPost, takeTokenFromUrl, formatClock, parseTime } from '/common/api.js';
+import { t, has, mountLangSwitch } from '/common/i18n.js';
+import { loadInfo } from '/common/boot.js';
 
 const TOKEN_KEY = 'fairq.kioskToken';
 const RETURN_AFTER_S = 30;
@@ -208,18 +209,8 @@ function rerender() {
 
 async function boot() {
   state.token = takeTokenFromUrl(TOKEN_KEY);
-  try {
-    state.info = await fetchInfo();
-  } catch (e) {
-    initLang(null);
-    applyI18n(document);
-    showError(t('common.network'));
-    window.setTimeout(boot, 5000);
-    return;
-  }
+  state.info = await loadInfo(showError, 'common.network');
   const langs = state.info.branch && state.info.branch.languages;
-  initLang(langs);
-  applyI18n(document);
   mountLangSwitch($('lang'), langs, rerender);
   pickClasses();
   rerender();

@@ -160,3 +160,19 @@ test('the console contacted only the fairq server and raised no script error', (
   assert.deepEqual(foreignOrigins(con, srv.url), []);
   assert.deepEqual(con.errors, []);
 });
+
+test('a console whose server does not answer at first says so, then comes up by itself', async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  let refused = 0;
+  // The page is served, but /api/v1/info fails twice, as when the server
+  // restarts just after the browser loaded the page.
+  await context.route('**/api/v1/info', (route) => (refused++ < 2 ? route.abort('connectionrefused') : route.continue()));
+  const p = await context.newPage();
+  await p.goto(`${srv.url}/counter/`);
+  await p.waitForSelector('#boot-error', { state: 'visible', timeout: 10000 });
+  assert.equal(await p.textContent('#boot-error'), 'Cannot reach the server. Please try again shortly.');
+  await p.waitForSelector('#boot-error', { state: 'hidden', timeout: 30000 });
+  assert.equal(refused, 3, 'asked again after each failure, then once more with success');
+  await p.waitForSelector('#token-form', { state: 'visible', timeout: 10000 }); // a fresh browser: no token yet
+  await context.close();
+});
